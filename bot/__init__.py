@@ -1,0 +1,1 @@
+"""headshot-bot's shared core: knows nothing of Slack or Discord."""

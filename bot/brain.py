@@ -1,0 +1,198 @@
+"""Routes an incoming message to ask / check / remind / help and returns the replies.
+
+The brain is the only entry point the adapters use. Everything here is synchronous and platform-free;
+adapters call it from a worker thread (`asyncio.to_thread`) so slow work never blocks their event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from bot.config import Config
+from bot.messages import (
+    ActionEvent,
+    Attachment,
+    Conversation,
+    Incoming,
+    Reply,
+    ReplyKind,
+    Section,
+)
+
+if TYPE_CHECKING:
+    from bot.knowledge import KnowledgeBase
+    from bot.reminders.service import AvatarSighting, ReminderService
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+"""Largest photo an adapter downloads; larger files get a friendly refusal before any download."""
+
+_CHECK_WORDS = re.compile(r"^\s*(check|review|analy[sz]e|rate)\b[\s:]*", re.IGNORECASE)
+_ASK_WORD = re.compile(r"^\s*ask\b[\s:]*", re.IGNORECASE)
+_HELP = re.compile(r"^\s*(help|\?|commands|what can you do\??|usage)\s*[.!?]*\s*$", re.IGNORECASE)
+_PLATFORM_HINT = re.compile(r"\b(linkedin|slack|discord|github)\b", re.IGNORECASE)
+
+HELP_TEXT = (
+    "I give profile-photo advice. You can:\n"
+    "• ask a question — e.g. “are AI headshots ok for LinkedIn?” or “how often should I update my photo?”\n"
+    "• post a photo (optionally “for linkedin”, “for slack”, “for discord” or “for github”) — "
+    "I check face, framing, sharpness, light, background and age, and suggest a square crop\n"
+    "• remind me in 18 months / on 2027-03-01 / every year — to refresh your headshot\n"
+    "• reminders — list yours; cancel N; snooze N 1 month; done (I updated my photo)\n"
+    "• opt out — no more proactive refresh suggestions\n"
+    "• help — this message"
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Brain:
+    def __init__(self, config: Config, *, clock: Clock = utc_now) -> None:
+        self.config = config
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._knowledge: KnowledgeBase | None = None
+        self._reminders: ReminderService | None = None
+
+    # --- components, built on first use so each command pays only for what it needs -------------
+
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        with self._lock:
+            if self._knowledge is None:
+                from bot.knowledge import KnowledgeBase
+
+                self._knowledge = KnowledgeBase.load(self.config.knowledge_dir)
+            return self._knowledge
+
+    @property
+    def reminders(self) -> ReminderService:
+        with self._lock:
+            if self._reminders is None:
+                from bot.reminders.service import ReminderService
+
+                self._reminders = ReminderService(self.config.database_url, clock=self.clock)
+            return self._reminders
+
+    # --- what the adapters call -------------------------------------------------------------------
+
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        try:
+            return self._route(incoming)
+        except Exception as exc:  # a user never sees a traceback
+            return [self._failure_reply(exc, "handling a message")]
+
+    def handle_action(self, event: ActionEvent) -> list[Reply]:
+        try:
+            replies = self.reminders.handle_action(event)
+        except Exception as exc:
+            return [self._failure_reply(exc, "handling a button")]
+        if replies is None:
+            return [error_reply("That button is no longer active.")]
+        return replies
+
+    def home(self, conversation: Conversation) -> list[Reply]:
+        """What a user's home view shows (Slack App Home): their reminders and how to use the bot."""
+        try:
+            return [*self.reminders.list_replies(conversation), help_reply()]
+        except Exception as exc:
+            return [self._failure_reply(exc, "building the home view"), help_reply()]
+
+    def record_avatar_sightings(
+        self, platform: str, workspace: str, sightings: Sequence[AvatarSighting]
+    ) -> None:
+        self.reminders.record_sightings(platform, workspace, sightings)
+
+    def photo_tracking_enabled(self, platform: str, workspace: str) -> bool:
+        return self.reminders.tracking_enabled(platform, workspace)
+
+    # --- routing ------------------------------------------------------------------------------------
+
+    def _route(self, incoming: Incoming) -> list[Reply]:
+        text = incoming.text.strip()
+        if incoming.attachments:
+            return self._check(incoming, text)
+        if not text:
+            return [
+                Reply(
+                    text="Ask me anything about headshots, post a photo to check, or say “help”.",
+                    kind=ReplyKind.HELP,
+                )
+            ]
+        if _HELP.match(text):
+            return [help_reply()]
+        if _CHECK_WORDS.match(text) and len(text.split()) <= 4:
+            return [
+                Reply(
+                    text="Attach a photo to your message (or post it here) and I’ll check it. Add “for "
+                    "linkedin”, “for slack”, “for discord” or “for github” to check it for that platform.",
+                    kind=ReplyKind.HELP,
+                )
+            ]
+        handled = self.reminders.handle(incoming)
+        if handled is not None:
+            return handled
+        question = _ASK_WORD.sub("", text, count=1)
+        if not question.strip():
+            return [Reply(text="What would you like to know about headshots?", kind=ReplyKind.HELP)]
+        answer = self.knowledge.ask(question, conversation_key=incoming.conversation.key())
+        return [self.knowledge.reply_for(answer)]
+
+    def _check(self, incoming: Incoming, text: str) -> list[Reply]:
+        from bot.photo.review import review_attachment
+
+        match = _PLATFORM_HINT.search(text)
+        platform = match.group(1).lower() if match else "generic"
+        replies: list[Reply] = []
+        for attachment in incoming.attachments:
+            replies.extend(self._check_one(attachment, platform, review_attachment))
+        return replies
+
+    def _check_one(
+        self, attachment: Attachment, platform: str, review: Callable[..., list[Reply]]
+    ) -> list[Reply]:
+        if attachment.problem:
+            return [error_reply(f"I couldn’t check {attachment.filename}: {attachment.problem}")]
+        if attachment.data is None:
+            return [error_reply(f"I couldn’t read {attachment.filename}.")]
+        return review(
+            attachment.data,
+            filename=attachment.filename,
+            platform=platform,
+            now=self.clock(),
+            cite=self.knowledge.cite,
+        )
+
+    def _failure_reply(self, exc: Exception, doing: str) -> Reply:
+        if _is_database_locked(exc):
+            return error_reply("The reminder store is busy right now. Please try again in a few seconds.")
+        log.exception("unexpected error while %s", doing, extra={"error_type": type(exc).__name__})
+        return error_reply("Sorry, something went wrong on my side. Please try again in a moment.")
+
+
+def _is_database_locked(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "database is locked" in text or "database table is locked" in text
+
+
+def help_reply() -> Reply:
+    return Reply(
+        text=HELP_TEXT,
+        kind=ReplyKind.HELP,
+        title="How I can help",
+        sections=tuple(Section(body=line.lstrip("• ")) for line in HELP_TEXT.splitlines()[1:]),
+    )
+
+
+def error_reply(message: str) -> Reply:
+    return Reply(text=message, kind=ReplyKind.ERROR, private=True)

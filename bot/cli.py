@@ -1,0 +1,88 @@
+"""The `headshot` command line: the core's commands (ask, check, reminders, kb).
+
+Each area registers its own subcommand (`bot/<area>/cli.py`); adapter commands (serve, chat, doctor)
+are added by `handlers/cli.py`, because the core never imports the adapters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.brain import Brain
+from bot.config import Config, ConfigError, load_config
+from bot.reminders.delivery import SenderRegistry
+
+
+@dataclass
+class Runtime:
+    """What a command needs: the settings, the senders adapters registered, and the brain (built once)."""
+
+    config: Config
+    senders: SenderRegistry = field(default_factory=SenderRegistry)
+    _brain: Brain | None = None
+
+    @property
+    def brain(self) -> Brain:
+        if self._brain is None:
+            self._brain = Brain(self.config)
+        return self._brain
+
+
+class Command(Protocol):
+    def __call__(self, args: argparse.Namespace, runtime: Runtime) -> int: ...
+
+
+Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+def build_parser(extra: Sequence[Registrar] = ()) -> argparse.ArgumentParser:
+    from bot.knowledge import cli as knowledge_cli
+    from bot.photo import cli as photo_cli
+    from bot.reminders import cli as reminders_cli
+
+    parser = argparse.ArgumentParser(
+        prog="headshot",
+        description="headshot-bot: profile-photo advice for Slack, Discord and the console.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for register in (
+        *extra,
+        knowledge_cli.register_ask,
+        photo_cli.register,
+        reminders_cli.register,
+        knowledge_cli.register_kb,
+    ):
+        register(subparsers)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    extra: Sequence[Registrar] = (),
+    senders: SenderRegistry | None = None,
+) -> int:
+    parser = build_parser(extra)
+    args = parser.parse_args(argv)
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        print(f"headshot: {exc}", file=sys.stderr)
+        return 2
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=config.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+        )
+    runtime = Runtime(config=config, senders=senders or SenderRegistry())
+    command: Command = args.func
+    try:
+        return command(args, runtime)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

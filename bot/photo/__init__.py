@@ -1,0 +1,1 @@
+"""Photo checks: safe loading, measurements, verdicts and a suggested crop."""

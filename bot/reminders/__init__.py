@@ -1,0 +1,1 @@
+"""Refresh reminders: the store, understanding "in 18 months", commands, and delivery."""

@@ -1,0 +1,1 @@
+"""Thin platform adapters (Slack, Discord, console) over the core in `bot`."""

@@ -1,0 +1,40 @@
+"""The `headshot` entry point: the core's commands plus the adapter commands (serve, chat)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from bot import cli as core_cli
+from bot.reminders.delivery import SenderRegistry
+from handlers.console import ConsoleSender, default_user, run_console
+
+
+def _register_chat(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("chat", help="chat with the bot on this terminal (or through a pipe)")
+    parser.add_argument("--user", default=None, help="who you are in this chat (default: your login name)")
+    parser.set_defaults(func=_run_chat)
+
+
+def _register_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "serve", help="run every configured adapter and the reminder scheduler (console chat if none)"
+    )
+    parser.add_argument("--user", default=None, help="console user when no platform is configured")
+    parser.set_defaults(func=_run_serve)
+
+
+def _run_chat(args: argparse.Namespace, runtime: core_cli.Runtime) -> int:
+    return run_console(runtime.brain, user=args.user or default_user())
+
+
+def _run_serve(args: argparse.Namespace, runtime: core_cli.Runtime) -> int:
+    from handlers.serve import serve
+
+    return serve(runtime, console_user=args.user or default_user())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    senders = SenderRegistry()
+    senders.register("console", ConsoleSender())
+    return core_cli.main(argv, extra=(_register_serve, _register_chat), senders=senders)
