@@ -1,8 +1,17 @@
-"""`headshot check`."""
+"""`headshot check`: analyze photos from the command line.
+
+Exit code 0 when every file was analyzed (warnings included), 1 when any file could not be read.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 from bot.cli import Runtime
 
@@ -18,6 +27,117 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run_check)
 
 
+COLOURS = {"pass": "\033[32m", "warn": "\033[33m", "fail": "\033[31m", "skip": "\033[2m"}
+MARKS = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "–"}
+RESET = "\033[0m"
+
+
 def run_check(args: argparse.Namespace, runtime: Runtime) -> int:
-    print("headshot check: not available yet")
-    return 1
+    from bot.photo.review import PhotoResult, analyze_bytes, crop_images, max_upload_bytes
+
+    now = datetime.now(UTC)
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    crop_dir = Path(args.crop_out) if args.crop_out else None
+    if crop_dir is not None:
+        crop_dir.mkdir(parents=True, exist_ok=True)
+    failures = 0
+    total = len(args.paths)
+    for index, path_text in enumerate(args.paths, 1):
+        if total > 3 and not args.json:
+            print(f"[{index}/{total}] {path_text}", file=sys.stderr)
+        path = Path(path_text)
+        data, read_error = _read(path, max_upload_bytes())
+        if read_error is not None:
+            result = PhotoResult(path.name, _spec(args.platform), error=read_error)
+        else:
+            result = analyze_bytes(data, filename=path.name, platform=args.platform, now=now)
+        crop_files: list[str] = []
+        if result.analysis is None:
+            failures += 1
+        elif crop_dir is not None:
+            rendered = crop_images(data, result)
+            if rendered is not None:
+                crop_files = _write_crop(crop_dir, path, args.platform, rendered)
+        if args.json:
+            print(json.dumps(to_json(path_text, result)), flush=True)
+        else:
+            print(to_text(path_text, result, colour=colour, crop_files=crop_files), flush=True)
+    return 1 if failures else 0
+
+
+def _spec(platform: str) -> Any:
+    from bot.photo.platforms import platform_spec
+
+    return platform_spec(platform)
+
+
+def _read(path: Path, limit: int) -> tuple[bytes, str | None]:
+    try:
+        if path.stat().st_size > limit:
+            return b"", f"The file is larger than {limit // (1024 * 1024)} MB. Please use a smaller copy."
+        return path.read_bytes(), None
+    except FileNotFoundError:
+        return b"", "No such file."
+    except IsADirectoryError:
+        return b"", "That is a folder, not a photo."
+    except OSError as problem:
+        return b"", f"Cannot read the file ({problem.strerror or 'unknown error'})."
+
+
+def _write_crop(directory: Path, path: Path, platform: str, rendered: tuple[bytes, bytes]) -> list[str]:
+    crop_path = directory / f"{path.stem}-{platform}-crop.jpg"
+    preview_path = directory / f"{path.stem}-round-preview.png"
+    crop_path.write_bytes(rendered[0])
+    preview_path.write_bytes(rendered[1])
+    return [str(crop_path), str(preview_path)]
+
+
+def to_json(path: str, result: Any) -> dict[str, Any]:
+    analysis = result.analysis
+    if analysis is None:
+        return {
+            "path": path,
+            "ok": False,
+            "error": result.error,
+            "faces": None,
+            "score": None,
+            "checks": [],
+            "crop": None,
+            "taken_at": None,
+            "ai_signals": [],
+        }
+    crop = analysis.crop
+    return {
+        "path": path,
+        "ok": True,
+        "error": None,
+        "faces": len(analysis.faces),
+        "score": analysis.score,
+        "checks": [
+            {"id": c.id, "status": str(c.status), "value": c.value, "message": c.message}
+            for c in analysis.checks
+        ],
+        "crop": {"x": crop[0], "y": crop[1], "w": crop[2], "h": crop[3]} if crop else None,
+        "taken_at": analysis.taken_at.isoformat() if analysis.taken_at else None,
+        "ai_signals": list(analysis.ai_signals),
+    }
+
+
+def to_text(path: str, result: Any, *, colour: bool, crop_files: list[str]) -> str:
+    def paint(status: str, text: str) -> str:
+        return f"{COLOURS[status]}{text}{RESET}" if colour else text
+
+    analysis = result.analysis
+    if analysis is None:
+        return f"{path}\n  {paint('fail', MARKS['fail'])} Could not analyze: {result.error}\n"
+    lines = [f"{path} — {analysis.score}/100 for {result.platform.label}"]
+    for check in analysis.checks:
+        status = str(check.status)
+        lines.append(f"  {paint(status, MARKS[status])} {check.id.replace('_', ' '):<14} {check.message}")
+    fixes = analysis.fixes()
+    if fixes:
+        lines.append("  Top fixes:")
+        lines += [f"    {n}. {fix}" for n, fix in enumerate(fixes, 1)]
+    for file in crop_files:
+        lines.append(f"  wrote {file}")
+    return "\n".join(lines) + "\n"
