@@ -129,7 +129,10 @@ def analyze(loaded: LoadedPhoto, data: bytes, *, platform: PlatformSpec, now: da
     checks.append(_resolution(original_w, original_h, main, to_original, platform))
     signals = ai_signals(data, loaded.metadata, loaded.software)
     if main is None:
-        for check_id in ("face_size", "framing", "sharpness", "exposure", "lighting", "background", "tilt"):
+        for check_id in ("face_size", "framing", "sharpness"):
+            checks.append(Check(check_id, Status.SKIP, None, "Needs a visible face."))
+        checks.append(_whole_frame_exposure(array))
+        for check_id in ("lighting", "background", "tilt"):
             checks.append(Check(check_id, Status.SKIP, None, "Needs a visible face."))
     else:
         luma = _luma(array)
@@ -299,7 +302,7 @@ def _exposure(array: NDArray[np.uint8], luma: NDArray[np.float32], face: Face) -
             "Your face is washed out (too bright).",
             "Move out of direct light or lower the exposure.",
         )
-    if mean > 200 or clipped > 0.25:
+    if mean > 186 or clipped > 0.2:
         return Check(
             "exposure",
             Status.WARN,
@@ -308,6 +311,31 @@ def _exposure(array: NDArray[np.uint8], luma: NDArray[np.float32], face: Face) -
             "Avoid direct sun or flash; use soft window light.",
         )
     return Check("exposure", Status.PASS, value, "Your face is well exposed.")
+
+
+def _whole_frame_exposure(array: NDArray[np.uint8]) -> Check:
+    """Without a face, only blown-out or near-black pictures can be called out."""
+    luma = _luma(array)
+    mean = float(luma.mean())
+    clipped = float((array.min(axis=2) >= 250).mean())
+    value = round(mean, 1)
+    if clipped > 0.5 or mean > 225:
+        return Check(
+            "exposure",
+            Status.FAIL,
+            value,
+            "The picture is washed out (too bright), which may be why I can't find a face.",
+            "Move out of direct light or lower the exposure.",
+        )
+    if mean < 25:
+        return Check(
+            "exposure",
+            Status.FAIL,
+            value,
+            "The picture is nearly black, which may be why I can't find a face.",
+            "Face a window or add light in front of you.",
+        )
+    return Check("exposure", Status.SKIP, value, "No face to judge the exposure on.")
 
 
 def _lighting(luma: NDArray[np.float32], face: Face) -> Check:

