@@ -1,0 +1,153 @@
+"""Speed, memory and detection rates of `headshot check`.
+
+Run: .venv/bin/python benchmarks/check_bench.py [--runs N]
+
+Prints the median analysis time of a 12 MP JPEG (made in-run from a shared headshot) and of the shared
+16 MP and 24 MP photos, beside the naive path (full decode, detection at full size) on the same files;
+the peak memory of analyzing the 12 MP photo in a fresh process; and the face-count, degradation and
+false-warning rates on the shared photos.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.photo.faces import detect_faces  # noqa: E402
+from bot.photo.review import analyze_bytes  # noqa: E402
+from tests.conftest import shared_path  # noqa: E402
+from tests.photo.helpers import DEGRADATIONS, degraded, flagged, good_headshots, manifest  # noqa: E402
+
+NOW = datetime.now(UTC)
+
+
+def twelve_megapixel_jpeg() -> bytes:
+    with Image.open(shared_path("photos", "biden_official_portrait.jpg")) as source:
+        big = source.convert("RGB").resize((4000, 3000), Image.Resampling.BICUBIC)
+    out = io.BytesIO()
+    big.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def ours(data: bytes) -> None:
+    analyze_bytes(data, filename="bench.jpg", platform="generic", now=NOW)
+
+
+def naive(data: bytes) -> None:
+    with Image.open(io.BytesIO(data)) as image:
+        rgb = np.asarray(image.convert("RGB"))
+    detect_faces(rgb)
+
+
+def median_ms(function: object, data: bytes, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function(data)  # type: ignore[operator]
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def memory_child(path: str) -> None:
+    data = Path(path).read_bytes()
+    tracemalloc.start()
+    ours(data)
+    _, peak = tracemalloc.get_traced_memory()
+    print(
+        json.dumps(
+            {
+                "tracemalloc_peak_mb": peak / 2**20,
+                "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
+
+
+def rates() -> None:
+    wrong = 0
+    for entry in manifest():
+        result = analyze_bytes(
+            shared_path("photos", entry["file"]).read_bytes(),
+            filename=entry["file"],
+            platform="generic",
+            now=NOW,
+        )
+        count = len(result.analysis.faces) if result.analysis else -1
+        wrong += count not in {entry["faces"], *entry.get("faces_acceptable", [])}
+    total = len(manifest())
+    print(f"face count right: {total - wrong}/{total} ({100 * (total - wrong) / total:.1f}%)")
+    good = good_headshots()
+    for kind, (_, check) in DEGRADATIONS.items():
+        hits = sum(check in flagged(degraded(name, kind)) for name in good)
+        share = 100 * hits / len(good)
+        print(f"degradation {kind:<13} flagged by {check:<12} {hits}/{len(good)} ({share:.0f}%)")
+    warnings: Counter[str] = Counter()
+    for name in good:
+        result = analyze_bytes(
+            shared_path("photos", name).read_bytes(), filename=name, platform="generic", now=NOW
+        )
+        warnings.update(flagged(result))
+    worst = max(warnings.values(), default=0)
+    found = dict(warnings) or "none"
+    print(f"false warnings on {len(good)} good headshots: {found} (worst check {worst}/{len(good)})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--memory-child", metavar="JPEG", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child)
+        return
+    files = {
+        "12 MP JPEG (4000x3000, generated)": twelve_megapixel_jpeg(),
+        "16 MP phone JPEG (cat_on_armchair_phone)": shared_path(
+            "photos", "cat_on_armchair_phone.jpg"
+        ).read_bytes(),
+        "24 MP JPEG (brewery_bartender_24mp)": shared_path(
+            "photos", "brewery_bartender_24mp.jpg"
+        ).read_bytes(),
+    }
+    ours(next(iter(files.values())))  # load the detector once, as a running bot has
+    print(f"median of {args.runs} runs (naive: 3 runs)")
+    for label, data in files.items():
+        fast = median_ms(ours, data, args.runs)
+        slow = median_ms(naive, data, 3)
+        print(f"{label:<42} ours {fast:7.0f} ms   naive {slow:7.0f} ms   ({slow / fast:.1f}x)")
+    with tempfile.TemporaryDirectory() as scratch:
+        photo = Path(scratch, "twelve.jpg")
+        photo.write_bytes(files["12 MP JPEG (4000x3000, generated)"])
+        child = subprocess.run(
+            [sys.executable, __file__, "--memory-child", str(photo)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    memory = json.loads(child.stdout.strip().splitlines()[-1])
+    print(
+        f"12 MP memory: tracemalloc peak {memory['tracemalloc_peak_mb']:.0f} MB, "
+        f"process max RSS {memory['maxrss_mb']:.0f} MB (target <= 250 MB)"
+    )
+    rates()
+
+
+if __name__ == "__main__":
+    main()
