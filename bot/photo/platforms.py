@@ -18,7 +18,7 @@ PLATFORMS: dict[str, PlatformSpec] = {
     "linkedin": PlatformSpec("linkedin", "LinkedIn", 400, 400, True),
     "slack": PlatformSpec("slack", "Slack", 512, 1024, False),
     "discord": PlatformSpec("discord", "Discord", 128, 512, True),
-    "github": PlatformSpec("github", "GitHub", 420, 500, True),
+    "github": PlatformSpec("github", "GitHub", 400, 500, True),
     "generic": PlatformSpec("generic", "most platforms", 400, 1024, True),
 }
 
