@@ -44,7 +44,13 @@ def analyze_bytes(data: bytes, *, filename: str, platform: str, now: datetime) -
         loaded = load_photo(data, max_bytes=max_upload_bytes())
     except PhotoError as problem:
         return PhotoResult(filename, spec, error=str(problem))
-    analysis = analyze(loaded, data, platform=spec, now=now)
+    try:
+        analysis = analyze(loaded, data, platform=spec, now=now)
+    except Exception:  # a decoder or detector surprise must not reach the user as a traceback
+        log.exception("photo analysis failed", extra={"platform": spec.name, "event": "photo_check_error"})
+        return PhotoResult(
+            filename, spec, error="Something went wrong while analyzing this photo. Please try another copy."
+        )
     log.debug(
         "photo analyzed",
         extra={

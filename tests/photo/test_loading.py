@@ -13,7 +13,8 @@ from PIL import Image
 from bot.brain import MAX_UPLOAD_BYTES
 from bot.cli import main as cli_main
 from bot.photo.loading import MAX_PIXELS, PhotoError, load_photo
-from tests.photo.helpers import photo_bytes
+from bot.photo.review import analyze_bytes
+from tests.photo.helpers import NOW, photo_bytes
 
 GOOD = "interfaces_047_man_white_background.jpg"
 
@@ -117,3 +118,13 @@ def test_cli_reports_bad_files_and_still_analyzes_the_others(
     for name, (_, words) in BAD_FILES.items():
         line = by_path[str(tmp_path / name)]
         assert line["ok"] is False and words in line["error"] and "Traceback" not in line["error"]
+
+
+@pytest.mark.parametrize("size", [(1, 1), (3, 1000), (1000, 3)])
+def test_degenerate_pictures_are_analyzed_not_crashed(size: tuple[int, int]) -> None:
+    result = analyze_bytes(
+        _encoded(Image.new("RGB", size, (120, 100, 90)), "PNG"), filename="x", platform="slack", now=NOW
+    )
+    assert result.analysis is not None
+    statuses = {check.id: check.status for check in result.analysis.checks}
+    assert statuses["face_count"] == "fail" and statuses["resolution"] == "fail"
