@@ -15,6 +15,7 @@ from typing import Protocol
 
 from bot.brain import Brain
 from bot.config import Config, ConfigError, load_config
+from bot.logs import configure_logging
 from bot.reminders.delivery import SenderRegistry
 
 
@@ -75,8 +76,15 @@ def main(
         print(f"headshot: {exc}", file=sys.stderr)
         return 2
     if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=config.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+        configure_logging(
+            level=config.log_level,
+            fmt=config.log_format,
+            secrets=(
+                config.slack_bot_token,
+                config.slack_app_token,
+                config.slack_signing_secret,
+                config.discord_token,
+            ),
         )
     runtime = Runtime(config=config, senders=senders or SenderRegistry())
     command: Command = args.func

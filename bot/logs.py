@@ -1,0 +1,213 @@
+"""Logging for the whole process: one event per line, JSON or key=value, with secrets redacted.
+
+Built on the standard `logging` module on purpose: slack-bolt, slack-sdk, discord.py, aiohttp and
+SQLAlchemy all log through it, so one handler with one formatter and one redaction filter covers every
+line the process writes, including the libraries' own. (structlog would add a dependency and still need
+this bridge for the libraries.)
+
+Callers add context with `extra=`: `log.info("answered", extra={"platform": "slack", "workspace": team,
+"latency_ms": 42})`. The text format prints `ts=… level=INFO logger=… event=answered platform=slack …`;
+`HEADSHOT_LOG_FORMAT=json` prints `{"ts": …, "level": …, "logger": …, "event": …, "platform": …}`.
+
+Never log a token, image bytes, or a user's full message text at INFO. The filter enforces what it can:
+anything shaped like a Slack or Discord token, an Authorization header, a password in a database URL or
+a configured secret is replaced by `[redacted]`; bytes become `<N bytes>`; and `text`-like extras above
+DEBUG are cut to their length.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+REDACTED = "[redacted]"
+
+_SECRET_PATTERNS: tuple[re.Pattern[str], ...] = (
+    # Slack bot/user/app-level/refresh/config tokens: xoxb-, xoxp-, xoxa-, xoxr-, xoxe-, xoxs-, xapp-.
+    re.compile(r"\bxox[abeoprs](?:\.[A-Za-z0-9]+)?-[A-Za-z0-9-]{6,}"),
+    re.compile(r"\bxapp-[A-Za-z0-9-]{6,}"),
+    # Discord bot tokens are three base64url parts: user id, timestamp, HMAC (JWT-shaped, so those go too).
+    re.compile(r"\b[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{20,}"),
+)
+# "Authorization: Bot abc", "'Authorization': 'Bearer abc'", "authorization=Basic abc".
+_AUTHORIZATION = re.compile(
+    r"""(?P<key>authorization["']?\s*[:=]\s*["']?)(?:(?:bearer|bot|basic|token)\s+)?[^\s"',;}]+""",
+    re.IGNORECASE,
+)
+# postgresql+psycopg://user:password@host/db
+_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s]+(?P<tail>@)", re.IGNORECASE)
+
+# Extras whose values are a user's words: logged as their length unless the level is DEBUG.
+TEXT_FIELDS = frozenset({"text", "message_text", "question", "body", "content"})
+
+# Attributes every LogRecord has; anything else on a record came from `extra=`.
+_STANDARD_ATTRIBUTES = frozenset(
+    vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys() | {"message", "asctime", "taskName"}
+)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` with every token-shaped string, Authorization value, URL password and known secret removed."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(REDACTED, text)
+    text = _AUTHORIZATION.sub(lambda m: m.group("key") + REDACTED, text)
+    return _URL_PASSWORD.sub(lambda m: m.group("head") + REDACTED + m.group("tail"), text)
+
+
+def mask(secret: str | None) -> str:
+    """A secret as an operator may see it: at most its last 4 characters."""
+    if not secret:
+        return "(unset)"
+    if len(secret) < 12:
+        return "…(set)"
+    return "…" + secret[-4:]
+
+
+class RedactingFilter(logging.Filter):
+    """Scrubs a record before any formatter sees it. Attach it to handlers (handler filters also see
+    records propagated from library loggers; logger filters would not)."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        # Longest first, so a secret that contains another is removed whole.
+        self.secrets = tuple(sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage(), self.secrets)
+        record.args = None
+        for key, value in list(vars(record).items()):
+            if key in _STANDARD_ATTRIBUTES:
+                continue
+            setattr(record, key, self._scrub(key, value, record.levelno))
+        if record.exc_info and not record.exc_text:
+            # Format the traceback now so its text is redacted too (exception messages can carry URLs).
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self.secrets)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, self.secrets)
+        return True
+
+    def _scrub(self, key: str, value: object, level: int) -> object:
+        if isinstance(value, bytes | bytearray | memoryview):
+            return f"<{len(value)} bytes>"
+        if isinstance(value, str):
+            if key in TEXT_FIELDS and level > logging.DEBUG:
+                return f"<{len(value)} chars>"
+            return redact(value, self.secrets)
+        if isinstance(value, Mapping):
+            return {str(k): self._scrub(str(k), v, level) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._scrub(key, v, level) for v in value]
+        return value
+
+
+def _extras(record: logging.LogRecord) -> dict[str, Any]:
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRIBUTES and not k.startswith("_")}
+
+
+def _timestamp(record: logging.LogRecord) -> str:
+    return (
+        datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ts, level, logger, event, then the record's extras, then the error."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": _timestamp(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        for key, value in _extras(record).items():
+            entry.setdefault(key, value)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["error"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = record.stack_info
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+_BARE_VALUE = re.compile(r"^[A-Za-z0-9_.:/@+\-]+$")
+
+
+def _text_value(value: object) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+    return text if _BARE_VALUE.match(text) else json.dumps(text, ensure_ascii=False)
+
+
+class KeyValueFormatter(logging.Formatter):
+    """`ts=… level=… logger=… event="…" key=value …` on one line; a traceback is folded into `error=`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields: dict[str, object] = {
+            "ts": _timestamp(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        for key, value in _extras(record).items():
+            fields.setdefault(key, value)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            fields["error"] = record.exc_text
+        return " ".join(f"{key}={_text_value(value)}" for key, value in fields.items())
+
+
+def configure_logging(
+    *,
+    level: str | int = "INFO",
+    fmt: str = "text",
+    secrets: Iterable[str | None] = (),
+    stream: TextIO | None = None,
+) -> logging.Handler:
+    """Replaces the root handlers with one redacting handler on `stream` (stderr by default).
+
+    `secrets` are the configured tokens and passwords: they are removed verbatim wherever they appear,
+    even when they do not look like a token.
+    """
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt.lower() == "json" else KeyValueFormatter())
+    handler.addFilter(RedactingFilter(s for s in secrets if s))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level if isinstance(level, int) else logging.getLevelName(level.upper()))
+    # One line per HTTP request would drown the bot's own events at INFO.
+    logging.getLogger("aiohttp.access").setLevel(max(root.level, logging.WARNING))
+    return handler
+
+
+@contextmanager
+def timed(logger: logging.Logger, event: str, **fields: Any) -> Iterator[dict[str, Any]]:
+    """Logs `event` with `latency_ms` when the block ends; the block may add fields to the yielded dict.
+
+    An exception inside the block is logged at ERROR with the same fields and re-raised.
+    """
+    extra = dict(fields)
+    started = time.perf_counter()
+    try:
+        yield extra
+    except Exception:
+        extra["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        logger.exception("%s failed", event, extra=extra)
+        raise
+    extra["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    logger.info(event, extra=extra)
