@@ -1,0 +1,392 @@
+"""The slack-bolt app: Slack events in, the core's `Incoming` / `ActionEvent` to the brain, Block Kit out.
+
+No business logic: every decision is the brain's (called in a worker thread, because it is synchronous
+and a photo check takes a while). What is here is Slack plumbing: which events count, threads,
+ephemeral vs public, file downloads, uploads, and the two sources of duplicate replies Slack is known
+for — its retries (X-Slack-Retry-Num, or a redelivered Socket Mode envelope) and the `message` event
+that accompanies an `app_mention`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.brain import Brain
+from bot.messages import ActionEvent, ActionId, Conversation, Image, Incoming, Reply
+from bot.reminders.service import AvatarSighting
+from handlers.slack.files import download_files
+from handlers.slack.render import escape_mrkdwn, home_view, message_payload
+
+log = logging.getLogger("headshot.slack")
+
+ACTION_IDS = re.compile("^(" + "|".join(re.escape(a.value) for a in ActionId) + ")$")
+HANDLED_MESSAGE_SUBTYPES = {None, "file_share", "thread_broadcast"}
+USER_CACHE_SECONDS = 600.0
+DEDUPE_SECONDS = 600.0
+DEDUPE_MAX = 10_000
+
+_BOT_MENTION = "<@{bot}(?:\\|[^>]*)?>"
+_LABELLED = re.compile(r"<([^<>|]+)\|([^<>]*)>")
+_BARE = re.compile(r"<([^<>]+)>")
+
+
+def plain_text_of(text: str, bot_user_id: str | None) -> str:
+    """Slack's message markup as the plain text the core expects: the bot's mention removed,
+    links and mentions readable, Slack's escapes undone."""
+    if bot_user_id:
+        text = re.sub(_BOT_MENTION.format(bot=re.escape(bot_user_id)), " ", text)
+
+    def labelled(match: re.Match[str]) -> str:
+        target, label = match.group(1), match.group(2)
+        prefix = {"#": "#", "@": "@", "!": "@"}.get(target[:1], "")
+        return prefix + label if prefix else label
+
+    def bare(match: re.Match[str]) -> str:
+        target = match.group(1)
+        if target.startswith(("@", "#")):
+            return target
+        if target.startswith("!"):
+            return "@" + target[1:]
+        return target.removeprefix("mailto:")
+
+    text = _BARE.sub(bare, _LABELLED.sub(labelled, text))
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return " ".join(text.split()) if "\n" not in text else text.strip()
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    tz: str | None = None
+    is_admin: bool = False
+    name: str | None = None
+
+
+class _SeenMessages:
+    """Messages already answered, by (team, channel, ts): a Slack retry and the `message` twin of an
+    `app_mention` carry the same ts, so each is answered once."""
+
+    def __init__(self, ttl: float = DEDUPE_SECONDS, max_size: int = DEDUPE_MAX) -> None:
+        self._ttl = ttl
+        self._max = max_size
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    def first_time(self, key: str) -> bool:
+        now = time.monotonic()
+        while self._seen and (
+            len(self._seen) > self._max or next(iter(self._seen.values())) < now - self._ttl
+        ):
+            self._seen.popitem(last=False)
+        if key in self._seen:
+            return False
+        self._seen[key] = now
+        return True
+
+
+async def skip_slack_retries(
+    req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
+) -> BoltResponse:
+    """Slack retries an event it thinks we missed; the first delivery was acknowledged and is being
+    handled, so a retry is acknowledged and dropped instead of answered a second time."""
+    if req.headers.get("x-slack-retry-num"):
+        return BoltResponse(status=200, body="")
+    return await next()
+
+
+class SlackAdapter:
+    def __init__(self, brain: Brain, client: AsyncWebClient, *, bot_token: str, api_url: str) -> None:
+        self.brain = brain
+        self.client = client
+        self.bot_token = bot_token
+        self.api_url = api_url
+        self._seen = _SeenMessages()
+        self._users: dict[str, tuple[float, SlackUser]] = {}
+
+    def build_app(self, *, signing_secret: str | None, process_before_response: bool = False) -> AsyncApp:
+        """The Bolt app. Request signatures are always verified in HTTP mode (Socket Mode has none)."""
+        app = AsyncApp(
+            client=self.client,
+            signing_secret=signing_secret or "",
+            request_verification_enabled=True,
+            process_before_response=process_before_response,
+        )
+        app.middleware(skip_slack_retries)
+        app.event("app_mention")(self.on_mention)
+        app.event("message")(self.on_message)
+        app.event("app_home_opened")(self.on_home_opened)
+        app.event("user_change")(self.on_user_change)
+        app.command("/headshot")(self.on_command)
+        app.action(ACTION_IDS)(self.on_action)
+        app.error(self.on_error)
+        return app
+
+    # --- listeners ----------------------------------------------------------------------------------
+
+    async def on_mention(
+        self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        if _is_dm(event):
+            return  # a DM is answered by on_message; answering here too would reply twice
+        await self._converse(event, _team_of(body, event), direct=False, bot_user_id=context.bot_user_id)
+
+    async def on_message(
+        self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        if not _is_dm(event):
+            return  # in channels the bot speaks only when mentioned, and that arrives as app_mention
+        if event.get("subtype") not in HANDLED_MESSAGE_SUBTYPES or event.get("bot_id"):
+            return  # edits, deletions, joins, other bots (and our own echo)
+        await self._converse(event, _team_of(body, event), direct=True, bot_user_id=context.bot_user_id)
+
+    async def on_command(
+        self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        user = str(command.get("user_id", ""))
+        channel = str(command.get("channel_id", ""))
+        profile = await self.user(user)
+        incoming = Incoming(
+            conversation=Conversation("slack", str(command.get("team_id", "")), channel, user),
+            text=plain_text_of(str(command.get("text", "")), None),
+            direct=channel.startswith("D") or command.get("channel_name") == "directmessage",
+            user_timezone=profile.tz,
+            user_is_admin=profile.is_admin,
+            user_name=profile.name,
+        )
+        replies = await asyncio.to_thread(self.brain.handle, incoming)
+        for reply in replies:
+            # A slash command is a private exchange: its answers are ephemeral, like Slack's own commands.
+            payload = message_payload(reply)
+            try:
+                await respond(response_type="ephemeral", replace_original=False, **payload)
+            except Exception as exc:
+                log.warning("response_url failed; answering with chat.postEphemeral", extra=_err(exc))
+                await self._safe_post(
+                    channel=channel, user=user, thread=None, ephemeral=True, payload=payload
+                )
+
+    async def on_action(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        user = str((body.get("user") or {}).get("id", ""))
+        team = str((body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or "")
+        container = body.get("container") or {}
+        channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
+        thread = (body.get("message") or {}).get("thread_ts")
+        profile = await self.user(user)
+        event = ActionEvent(
+            conversation=Conversation("slack", team, channel, user, thread),
+            action_id=str(action.get("action_id", "")),
+            value=str(action.get("value", "")),
+            user_timezone=profile.tz,
+        )
+        replies = await asyncio.to_thread(self.brain.handle_action, event)
+        if container.get("type") == "view" or not body.get("response_url"):
+            # A button on the Home tab has no message to answer under: reply in the DM, refresh the tab.
+            await self.post_replies(replies, channel=user, thread=None, user=user, direct=True)
+            await self.publish_home(team, user, channel)
+            return
+        for reply in replies:
+            payload = message_payload(reply)
+            try:
+                await respond(
+                    response_type="ephemeral" if reply.private else "in_channel",
+                    replace_original=False,
+                    **payload,
+                )
+            except Exception as exc:
+                log.warning("response_url failed; posting instead", extra=_err(exc))
+                await self._safe_post(
+                    channel=channel, user=user, thread=thread, ephemeral=reply.private, payload=payload
+                )
+            if reply.images:
+                await self._upload(reply.images, channel=channel, thread=thread)
+
+    async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        if event.get("tab") != "home":
+            return
+        await self.publish_home(
+            _team_of(body, event), str(event.get("user", "")), str(event.get("channel", ""))
+        )
+
+    async def on_user_change(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        user = event.get("user") or {}
+        team = str(user.get("team_id") or body.get("team_id") or "")
+        self._users.pop(str(user.get("id", "")), None)  # a changed profile may have a new time zone
+        sighting = self._sighting(user)
+        if sighting is None:
+            return
+        if await asyncio.to_thread(self.brain.photo_tracking_enabled, "slack", team):
+            await asyncio.to_thread(self.brain.record_avatar_sightings, "slack", team, [sighting])
+
+    async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        log.error(
+            "Slack listener failed",
+            exc_info=error,
+            extra={"error_type": type(error).__name__, "slack_type": body.get("type")},
+        )
+
+    # --- the work -----------------------------------------------------------------------------------
+
+    async def _converse(
+        self, event: Mapping[str, Any], team: str, *, direct: bool, bot_user_id: str | None
+    ) -> None:
+        channel = str(event.get("channel", ""))
+        ts = str(event.get("ts", ""))
+        if not self._seen.first_time(f"{team}:{channel}:{ts}"):
+            return
+        user = str(event.get("user", ""))
+        # In a channel the answer goes in the thread under the mention; in a DM it goes in the DM.
+        thread = event.get("thread_ts") or (None if direct else ts)
+        files = event.get("files") or []
+        attachments = (
+            await download_files(self.client, files, bot_token=self.bot_token, api_url=self.api_url)
+            if files
+            else ()
+        )
+        profile = await self.user(user)
+        incoming = Incoming(
+            conversation=Conversation("slack", team, channel, user, thread),
+            text=plain_text_of(str(event.get("text") or ""), bot_user_id),
+            attachments=attachments,
+            direct=direct,
+            user_timezone=profile.tz,
+            user_is_admin=profile.is_admin,
+            user_name=profile.name,
+        )
+        replies = await asyncio.to_thread(self.brain.handle, incoming)
+        await self.post_replies(replies, channel=channel, thread=thread, user=user, direct=direct)
+
+    async def post_replies(
+        self, replies: Sequence[Reply], *, channel: str, thread: str | None, user: str, direct: bool
+    ) -> None:
+        for reply in replies:
+            ephemeral = reply.private and not direct
+            await self._safe_post(
+                channel=channel, user=user, thread=thread, ephemeral=ephemeral, payload=message_payload(reply)
+            )
+            if reply.images:
+                # Files cannot be ephemeral: a private reply's images go to the user's DM instead.
+                await self._upload(reply.images, channel=user if ephemeral else channel, thread=thread)
+
+    async def publish_home(self, team: str, user: str, channel: str) -> None:
+        replies = await asyncio.to_thread(self.brain.home, Conversation("slack", team, channel, user))
+        try:
+            await self.client.views_publish(user_id=user, view=home_view(replies))
+        except SlackApiError as exc:
+            log.warning("views.publish failed", extra=_err(exc))
+
+    async def _safe_post(
+        self, *, channel: str, user: str, thread: str | None, ephemeral: bool, payload: dict[str, Any]
+    ) -> None:
+        try:
+            if ephemeral:
+                await self.client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread, **payload)
+            else:
+                await self.client.chat_postMessage(channel=channel, thread_ts=thread, **payload)
+        except SlackApiError as exc:
+            log.warning("posting a reply failed", extra=_err(exc))
+
+    async def _upload(self, images: Sequence[Image], *, channel: str, thread: str | None) -> None:
+        uploads = [
+            {"file": image.data, "filename": image.filename, "title": image.alt or image.filename}
+            | ({"alt_txt": image.alt} if image.alt else {})
+            for image in images
+        ]
+        try:
+            await self.client.files_upload_v2(file_uploads=uploads, channel=channel, thread_ts=thread)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", ""))
+            log.warning("uploading the crop failed", extra=_err(exc))
+            reason = (
+                "the Slack app is missing the files:write permission; ask a workspace admin to reinstall it"
+                if error == "missing_scope"
+                else f"Slack said {escape_mrkdwn(error or 'no')}"
+            )
+            await self._safe_post(
+                channel=channel,
+                user="",
+                thread=thread,
+                ephemeral=False,
+                payload={"text": f"I couldn’t attach the suggested crop: {reason}."},
+            )
+
+    async def user(self, user_id: str) -> SlackUser:
+        """Time zone, admin flag and name from users.info, cached for a few minutes."""
+        cached = self._users.get(user_id)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            response = await self.client.users_info(user=user_id)
+        except SlackApiError as exc:
+            log.warning("users.info failed; no time zone or admin flag", extra=_err(exc))
+            return SlackUser()
+        data = response.get("user") or {}
+        profile = SlackUser(
+            tz=data.get("tz") or None,
+            is_admin=bool(data.get("is_admin") or data.get("is_owner") or data.get("is_primary_owner")),
+            name=(data.get("profile") or {}).get("display_name") or data.get("real_name") or data.get("name"),
+        )
+        self._users[user_id] = (time.monotonic() + USER_CACHE_SECONDS, profile)
+        return profile
+
+    # --- outdated photos ----------------------------------------------------------------------------
+
+    def _sighting(self, member: Mapping[str, Any]) -> AvatarSighting | None:
+        if member.get("is_bot") or member.get("deleted") or member.get("id") == "USLACKBOT":
+            return None
+        avatar = (member.get("profile") or {}).get("avatar_hash")
+        if not avatar or not member.get("id"):
+            return None
+        return AvatarSighting(user=str(member["id"]), avatar_hash=str(avatar), seen_at=self.brain.clock())
+
+    async def sweep_avatars(self, team: str, *, page_size: int = 200) -> int:
+        """Records every member's current avatar (users.list, all pages) when the workspace opted in.
+
+        Returns how many sightings were recorded.
+        """
+        if not await asyncio.to_thread(self.brain.photo_tracking_enabled, "slack", team):
+            return 0
+        sightings: list[AvatarSighting] = []
+        cursor: str | None = None
+        while True:
+            response = await self.client.users_list(limit=page_size, cursor=cursor)
+            for member in response.get("members") or []:
+                sighting = self._sighting(member)
+                if sighting is not None:
+                    sightings.append(sighting)
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+        if sightings:
+            await asyncio.to_thread(self.brain.record_avatar_sightings, "slack", team, sightings)
+        return len(sightings)
+
+
+def _is_dm(event: Mapping[str, Any]) -> bool:
+    return event.get("channel_type") == "im" or str(event.get("channel", "")).startswith("D")
+
+
+def _team_of(body: Mapping[str, Any], event: Mapping[str, Any]) -> str:
+    return str(body.get("team_id") or event.get("team") or "")
+
+
+def _err(exc: Exception) -> dict[str, Any]:
+    error = ""
+    if isinstance(exc, SlackApiError) and exc.response is not None:
+        error = str(exc.response.get("error", ""))
+    return {"error_type": type(exc).__name__, "slack_error": error}

@@ -1,0 +1,107 @@
+"""Files people post in Slack, turned into the core's `Attachment`s.
+
+The download itself is the core's `fetch_attachment` (trusted hosts, size cap, timeout, no off-host
+redirects, login-page detection). What is Slack-specific lives here: which hosts may see the bot
+token, files that must be looked up with files.info first, deleted files and missing scopes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.attachments import fetch_attachment, host_of
+from bot.messages import Attachment
+
+log = logging.getLogger("headshot.slack.files")
+
+SLACK_FILE_HOSTS = ("files.slack.com", "files.slack-gov.com")
+"""Where Slack serves `url_private`. The bot token goes to these hosts (and the SLACK_API_URL host) only."""
+
+IMAGE_TYPES = {"jpg", "jpeg", "png", "gif", "webp", "heic", "heif", "bmp", "tiff", "tif"}
+
+MISSING_SCOPE = "the Slack app is missing a permission ({scope}); ask a workspace admin to reinstall it"
+DELETED = "the file was deleted or is no longer available"
+
+
+def trusted_file_hosts(api_url: str) -> tuple[str, ...]:
+    """Slack's file hosts plus the host of the configured Web API (an enterprise proxy, or a local fake)."""
+    api_host = host_of(api_url)
+    return (*SLACK_FILE_HOSTS, api_host) if api_host else SLACK_FILE_HOSTS
+
+
+def is_image(file: Mapping[str, Any]) -> bool:
+    mimetype = str(file.get("mimetype") or "").lower()
+    filetype = str(file.get("filetype") or "").lower()
+    return mimetype.startswith("image/") or filetype in IMAGE_TYPES
+
+
+def _api_problem(exc: SlackApiError) -> str:
+    error = str(exc.response.get("error", "")) if exc.response is not None else ""
+    if error == "missing_scope":
+        needed = exc.response.get("needed", "files:read") if exc.response is not None else "files:read"
+        return MISSING_SCOPE.format(scope=needed)
+    if error in ("file_not_found", "file_deleted"):
+        return DELETED
+    return "Slack would not give me the file; please try again"
+
+
+async def _file_details(client: AsyncWebClient, file: Mapping[str, Any]) -> Mapping[str, Any] | str:
+    """The file object with its download URL, looking it up when the event carried only a stub.
+
+    Returns a problem text instead when Slack says the file is gone or the app may not read it.
+    """
+    if file.get("mode") == "tombstone":
+        return DELETED
+    if file.get("url_private_download") or file.get("url_private"):
+        return file
+    try:
+        response = await client.files_info(file=str(file.get("id", "")))
+    except SlackApiError as exc:
+        return _api_problem(exc)
+    details = response.get("file")
+    return details if isinstance(details, Mapping) else DELETED
+
+
+async def download_files(
+    client: AsyncWebClient,
+    files: Iterable[Mapping[str, Any]],
+    *,
+    bot_token: str,
+    api_url: str,
+    timeout_seconds: float = 20.0,
+) -> tuple[Attachment, ...]:
+    """Downloads the images among `files` (the `files` of a Slack message event)."""
+    allowed = trusted_file_hosts(api_url)
+    attachments: list[Attachment] = []
+    for file in files:
+        name = str(file.get("name") or file.get("title") or "photo")
+        details = await _file_details(client, file)
+        if isinstance(details, str):
+            attachments.append(Attachment(filename=name, problem=details))
+            continue
+        if not is_image(details):
+            attachments.append(
+                Attachment(
+                    filename=name, problem="it isn’t an image (I check JPEG, PNG, WebP and HEIC photos)"
+                )
+            )
+            continue
+        url = str(details.get("url_private_download") or details.get("url_private"))
+        size = details.get("size")
+        attachments.append(
+            await fetch_attachment(
+                url,
+                filename=name,
+                allowed_hosts=allowed,
+                headers={"Authorization": f"Bearer {bot_token}"},
+                content_type=str(details.get("mimetype") or "") or None,
+                declared_size=size if isinstance(size, int) else None,
+                timeout_seconds=timeout_seconds,
+            )
+        )
+    return tuple(attachments)

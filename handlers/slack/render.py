@@ -1,0 +1,184 @@
+"""The core's `Reply` as Slack Block Kit, within Slack's limits.
+
+Pure functions (no Slack SDK), so the rendering is testable on its own. Limits, from Slack's
+Block Kit reference: 50 blocks in a message, 100 in a Home tab, 3000 characters in a section's text,
+150 in a header, 75 in a button label, 2000 in a button value, 10 elements in a context block,
+and action ids unique within one actions block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from bot.messages import Action, Citation, Reply
+from bot.render_text import STATUS_MARKS
+
+Block = dict[str, Any]
+
+MAX_MESSAGE_BLOCKS = 50
+MAX_HOME_BLOCKS = 100
+MAX_SECTION_TEXT = 3000
+MAX_HEADER_TEXT = 150
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+MAX_CONTEXT_ELEMENTS = 10
+MAX_BUTTONS_PER_BLOCK = 25
+MAX_FALLBACK_TEXT = 39_000  # chat.postMessage truncates `text` beyond 40,000 characters
+MAX_QUOTE = 280  # a citation's quote is a reminder of the passage, not the passage itself
+
+_SHORTENED_NOTE = "_(shortened to fit Slack; the full text is in the notification)_"
+
+
+def escape_mrkdwn(text: str) -> str:
+    """User and document text shown as mrkdwn: Slack's three control characters escaped.
+
+    Without this a `<!channel>` or `<https://evil|bank>` inside a quoted passage or an echoed question
+    would become a real ping or a disguised link.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _chunks(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
+    """Splits at line breaks (or spaces) so no piece exceeds `limit`; nothing is dropped."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = rest.rfind(" ", 0, limit)
+        if cut <= 0:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n ")
+    if rest.strip():
+        pieces.append(rest)
+    return pieces
+
+
+def _sections(mrkdwn: str) -> list[Block]:
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": piece}} for piece in _chunks(mrkdwn)]
+
+
+def _header(title: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": _truncate(title, MAX_HEADER_TEXT)}}
+
+
+def _citation_element(citation: Citation) -> dict[str, str]:
+    source = f"*{escape_mrkdwn(citation.title)}*"
+    if citation.perspective:
+        source += f" ({escape_mrkdwn(citation.perspective)})"
+    quote = " ".join(citation.quote.split())
+    text = f"{source} — “{escape_mrkdwn(_truncate(quote, MAX_QUOTE))}”" if quote else source
+    return {"type": "mrkdwn", "text": _truncate(text, MAX_SECTION_TEXT)}
+
+
+def _citation_blocks(citations: Sequence[Citation]) -> list[Block]:
+    elements: list[dict[str, str]] = [{"type": "mrkdwn", "text": "*Sources*"}]
+    elements.extend(_citation_element(c) for c in citations)
+    return [
+        {"type": "context", "elements": elements[start : start + MAX_CONTEXT_ELEMENTS]}
+        for start in range(0, len(elements), MAX_CONTEXT_ELEMENTS)
+    ]
+
+
+def button(action: Action) -> Block:
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": _truncate(action.label, MAX_BUTTON_TEXT)},
+        "action_id": action.action_id.value,
+        "value": action.value[:MAX_BUTTON_VALUE],
+    }
+    if action.style in ("primary", "danger"):
+        element["style"] = action.style
+    return element
+
+
+def _action_blocks(actions: Sequence[Action]) -> list[Block]:
+    """Buttons, grouped so that no actions block holds the same action_id twice (Slack rejects that)."""
+    blocks: list[Block] = []
+    current: list[Block] = []
+    seen: set[str] = set()
+    for action in actions:
+        if action.action_id.value in seen or len(current) >= MAX_BUTTONS_PER_BLOCK:
+            blocks.append({"type": "actions", "elements": current})
+            current, seen = [], set()
+        current.append(button(action))
+        seen.add(action.action_id.value)
+    if current:
+        blocks.append({"type": "actions", "elements": current})
+    return blocks
+
+
+def reply_blocks(reply: Reply) -> list[Block]:
+    """All blocks for one reply, before the per-surface block limit is applied."""
+    blocks: list[Block] = []
+    if reply.title:
+        blocks.append(_header(reply.title))
+    structured = bool(reply.checks or reply.score is not None or reply.fixes)
+    if reply.sections:
+        for section in reply.sections:
+            lines: list[str] = []
+            if section.heading:
+                lines.append(f"*{escape_mrkdwn(section.heading)}*")
+            if section.label:
+                lines.append(f"_{escape_mrkdwn(section.label)}_")
+            lines.append(escape_mrkdwn(section.body))
+            blocks.extend(_sections("\n".join(lines)))
+    elif not structured:
+        blocks.extend(_sections(escape_mrkdwn(reply.text)))
+    if reply.score is not None:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Score:* {reply.score}/100"}})
+    if reply.checks:
+        lines = [
+            f"{STATUS_MARKS[check.status]}  *{escape_mrkdwn(check.id.replace('_', ' '))}*: "
+            f"{escape_mrkdwn(check.message)}"
+            for check in reply.checks
+        ]
+        blocks.extend(_sections("\n".join(lines)))
+    if reply.fixes:
+        lines = ["*Top fixes*", *(f"{n}. {escape_mrkdwn(fix)}" for n, fix in enumerate(reply.fixes, 1))]
+        blocks.extend(_sections("\n".join(lines)))
+    if reply.citations:
+        blocks.extend(_citation_blocks(reply.citations))
+    if reply.actions:
+        blocks.extend(_action_blocks(reply.actions))
+    return blocks
+
+
+def _fit(blocks: list[Block], limit: int) -> list[Block]:
+    if len(blocks) <= limit:
+        return blocks
+    # Keep the buttons: a reply cut short must still offer its actions.
+    trailing_actions: list[Block] = []
+    while blocks and blocks[-1]["type"] == "actions" and len(trailing_actions) < limit // 2:
+        trailing_actions.insert(0, blocks.pop())
+    room = limit - len(trailing_actions) - 1
+    note: Block = {"type": "context", "elements": [{"type": "mrkdwn", "text": _SHORTENED_NOTE}]}
+    return [*blocks[:room], note, *trailing_actions]
+
+
+def fallback_text(reply: Reply) -> str:
+    """The notification and screen-reader text: the core's full plain text, escaped, within Slack's cap."""
+    return _truncate(escape_mrkdwn(reply.text), MAX_FALLBACK_TEXT) or " "
+
+
+def message_payload(reply: Reply) -> dict[str, Any]:
+    """Keyword arguments for chat.postMessage / chat.postEphemeral / respond: `text` and `blocks`."""
+    return {"text": fallback_text(reply), "blocks": _fit(reply_blocks(reply), MAX_MESSAGE_BLOCKS)}
+
+
+def home_view(replies: Iterable[Reply]) -> dict[str, Any]:
+    """The App Home tab: each reply in turn, separated by dividers."""
+    blocks: list[Block] = []
+    for reply in replies:
+        if blocks:
+            blocks.append({"type": "divider"})
+        blocks.extend(reply_blocks(reply))
+    if not blocks:
+        blocks = _sections("Ask me anything about headshots, or post a photo to check.")
+    return {"type": "home", "blocks": _fit(blocks, MAX_HOME_BLOCKS)}

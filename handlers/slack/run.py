@@ -1,0 +1,138 @@
+"""Starting and stopping the Slack adapter: Socket Mode or HTTP mode, the sender, the avatar sweep."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.cli import Runtime
+from handlers.slack.app import SlackAdapter
+from handlers.slack.sender import SlackSender
+
+log = logging.getLogger("headshot.slack")
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+AVATAR_SWEEP_SECONDS = 12 * 3600.0
+RATE_LIMIT_RETRIES = 2
+MAX_REQUEST_BYTES = 1 * 2**20  # Slack's event payloads are small; the photos are fetched separately
+
+
+class SlackStartError(RuntimeError):
+    """The adapter could not start (bad token, Slack unreachable, port taken); serve retries later."""
+
+
+def build_client(bot_token: str, api_url: str) -> AsyncWebClient:
+    """The Web API client, with slack_sdk's own retries for connection errors and 429s.
+
+    slack_sdk retries only connection errors by default; without the rate-limit handler a 429 becomes an
+    exception right away. The handler waits for Slack's Retry-After before each retry.
+    """
+    client = AsyncWebClient(token=bot_token, base_url=api_url)
+    client.retry_handlers = [
+        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+    ]
+    return client
+
+
+def build_web_app(app: AsyncApp) -> web.Application:
+    """HTTP mode: events, the slash command and interactivity all at /slack/events; /healthz for probes."""
+
+    async def events(request: web.Request) -> web.Response:
+        bolt_response = await app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    web_app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    web_app.router.add_post(EVENTS_PATH, events)
+    web_app.router.add_get(HEALTH_PATH, health)
+    return web_app
+
+
+async def start_http(app: AsyncApp, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Serves the app; returns the runner (to clean up) and the bound port (useful with port 0)."""
+    runner = web.AppRunner(build_web_app(app), handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise SlackStartError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    return runner, int(runner.addresses[0][1])
+
+
+async def _sweep_forever(adapter: SlackAdapter, team: str, stopping: asyncio.Event) -> None:
+    while not stopping.is_set():
+        try:
+            count = await adapter.sweep_avatars(team)
+            if count:
+                log.info("recorded %d avatar sightings", count)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning(
+                "avatar sweep failed; next one as scheduled", extra={"error_type": type(exc).__name__}
+            )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), AVATAR_SWEEP_SECONDS)
+
+
+async def run_slack(runtime: Runtime, stopping: asyncio.Event, *, host: str = "0.0.0.0") -> None:
+    """Runs until `stopping` is set. Raises `SlackStartError` (or a network error) when it cannot start."""
+    config = runtime.config
+    if not config.slack_bot_token:
+        raise SlackStartError("SLACK_BOT_TOKEN is not set")
+    if not (config.slack_app_token or config.slack_signing_secret):
+        raise SlackStartError("set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)")
+    client = build_client(config.slack_bot_token, config.slack_api_url)
+    try:
+        identity = await client.auth_test()  # fails fast on a wrong token, before anything listens
+    except SlackApiError as exc:
+        raise SlackStartError(f"Slack rejected the bot token ({exc.response.get('error')})") from exc
+    team = str(identity.get("team_id") or "")
+
+    adapter = SlackAdapter(
+        runtime.brain, client, bot_token=config.slack_bot_token, api_url=config.slack_api_url
+    )
+    app = adapter.build_app(signing_secret=config.slack_signing_secret)
+    runtime.senders.register("slack", SlackSender(client))
+    sweeper = asyncio.create_task(_sweep_forever(adapter, team, stopping))
+    try:
+        if config.slack_app_token:
+            handler = AsyncSocketModeHandler(app, config.slack_app_token, web_client=client)
+            try:
+                await handler.connect_async()  # type: ignore[no-untyped-call]
+            except SlackApiError as exc:
+                raise SlackStartError(
+                    f"Socket Mode connection refused ({exc.response.get('error')}); check SLACK_APP_TOKEN"
+                ) from exc
+            log.info("Slack adapter connected in Socket Mode")
+            try:
+                await stopping.wait()
+            finally:
+                await handler.close_async()  # type: ignore[no-untyped-call]
+        else:
+            runner, port = await start_http(app, host, config.port)
+            log.info("Slack adapter listening on %s:%d%s", host, port, EVENTS_PATH)
+            try:
+                await stopping.wait()
+            finally:
+                await runner.cleanup()
+    finally:
+        sweeper.cancel()
+        await asyncio.gather(sweeper, return_exceptions=True)

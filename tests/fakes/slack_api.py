@@ -1,0 +1,438 @@
+"""A fake Slack on 127.0.0.1: the Web API methods the adapter calls, file hosting, uploads,
+`response_url`s and a Socket Mode WebSocket.
+
+    async with FakeSlackApi() as slack:
+        client = AsyncWebClient(token=slack.bot_token, base_url=slack.url)
+        ...
+        params = await slack.wait_for_call("chat.postMessage")
+
+It answers like Slack does where the adapter depends on it: a wrong token gets `invalid_auth`, a file
+fetched without the bot token gets a 200 HTML login page, unknown users and files get Slack's error
+codes, and `script()` makes a method fail (429 with Retry-After, `missing_scope`, ...).
+Also: `sign_request()` and `post_event()` send correctly signed requests into the bot, as Slack would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import aiohttp
+from aiohttp import web
+
+Params = dict[str, Any]
+
+_JSON_FIELDS = ("blocks", "view", "files", "attachments")
+_LOGIN_PAGE = "<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to Slack</body></html>"
+
+
+def sign_request(body: str, secret: str, ts: str | int) -> str:
+    """Slack's v0 request signature for `body` sent at unix time `ts`."""
+    base = f"v0:{ts}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class PostedEvent:
+    status: int
+    body: str
+
+
+def encode_payload(payload: Mapping[str, Any]) -> tuple[str, str]:
+    """(body, content type) the way Slack sends each kind: events as JSON, slash commands as a form,
+    interactivity as a form with one `payload` field holding JSON."""
+    if "command" in payload and "type" not in payload:
+        return urlencode({k: str(v) for k, v in payload.items()}), "application/x-www-form-urlencoded"
+    if payload.get("type") in ("event_callback", "url_verification", "app_rate_limited"):
+        return json.dumps(payload), "application/json"
+    return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+
+
+async def post_event(
+    url: str,
+    payload: Mapping[str, Any],
+    secret: str,
+    *,
+    timestamp: int | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> PostedEvent:
+    """POSTs one Slack request (event, slash command or interaction), signed with `secret`."""
+    body, content_type = encode_payload(payload)
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    request_headers = {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": sign_request(body, secret, ts),
+        **(headers or {}),
+    }
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=body.encode(), headers=request_headers) as response,
+    ):
+        return PostedEvent(response.status, await response.text())
+
+
+@dataclass
+class _Scripted:
+    status: int
+    body: Params
+    headers: dict[str, str]
+
+
+@dataclass
+class FakeFile:
+    id: str
+    name: str
+    data: bytes
+    mimetype: str
+    deleted: bool = False
+    info: Params = field(default_factory=dict)
+
+
+class FakeSlackApi:
+    def __init__(
+        self,
+        *,
+        bot_token: str = "xoxb-fake-bot-token",
+        app_token: str = "xapp-fake-app-token",
+        team_id: str = "T0FAKE",
+        bot_user_id: str = "UBOT",
+        bot_id: str = "BBOT",
+    ) -> None:
+        self.bot_token = bot_token
+        self.app_token = app_token
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.calls: list[tuple[str, Params]] = []
+        self.downloads: list[tuple[str, str | None]] = []  # (path, Authorization header)
+        self.uploads: dict[str, bytes] = {}
+        self.responses: list[tuple[str, Params]] = []  # POSTs to response_urls
+        self.users: dict[str, Params] = {}
+        self.files: dict[str, FakeFile] = {}
+        self.socket_acks: list[Params] = []
+        self._scripts: dict[str, list[_Scripted]] = {}
+        self._changed = asyncio.Condition()
+        self._ts = itertools.count(1)
+        self._upload_ids = itertools.count(1)
+        self._envelope_ids = itertools.count(1)
+        self._sockets: list[web.WebSocketResponse] = []
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.add_user("U1", name="ada", tz="Europe/Berlin")
+
+    # --- lifecycle ----------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> FakeSlackApi:
+        app = web.Application(client_max_size=64 * 2**20)
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
+        app.router.add_get("/files-pri/{key}/{name}", self._file)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_get("/link/", self._socket)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for socket in list(self._sockets):
+            await socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The Web API base URL (SLACK_API_URL)."""
+        return f"{self.base}/api/"
+
+    def response_url(self, key: str = "r1") -> str:
+        return f"{self.base}/response/{key}"
+
+    # --- test set-up --------------------------------------------------------------------------------
+
+    def add_user(self, user_id: str, *, name: str = "user", tz: str | None = "UTC", **extra: Any) -> Params:
+        user: Params = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name,
+            "real_name": name.title(),
+            "tz": tz,
+            "is_admin": False,
+            "is_owner": False,
+            "is_bot": False,
+            "deleted": False,
+            "profile": {"avatar_hash": f"hash-{user_id}", "display_name": name},
+            **extra,
+        }
+        self.users[user_id] = user
+        return user
+
+    def add_file(self, file_id: str, data: bytes, *, name: str, mimetype: str = "image/jpeg") -> Params:
+        """Hosts a file and returns the file object Slack puts in a message event's `files`."""
+        fake = FakeFile(file_id, name, data, mimetype)
+        self.files[file_id] = fake
+        url = f"{self.base}/files-pri/{self.team_id}-{file_id}/{name}"
+        fake.info = {
+            "id": file_id,
+            "name": name,
+            "title": name,
+            "mimetype": mimetype,
+            "filetype": name.rsplit(".", 1)[-1].lower(),
+            "size": len(data),
+            "url_private": url,
+            "url_private_download": url + "?download=1",
+            "mode": "hosted",
+        }
+        return dict(fake.info)
+
+    def script(
+        self,
+        method: str,
+        *,
+        error: str | None = None,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
+        """The next `times` calls of `method` fail with this status / Slack error code."""
+        body: Params = {"ok": False, "error": error or ("ratelimited" if status == 429 else "fatal_error")}
+        self._scripts.setdefault(method, []).extend(
+            _Scripted(status, body, dict(headers or {})) for _ in range(times)
+        )
+
+    # --- waiting on what the bot did ----------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[Params]:
+        return [params for name, params in self.calls if name == method]
+
+    async def _wait(self, ready: Callable[[], Any], timeout: float, what: str) -> Any:
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(ready), timeout)
+            except TimeoutError:
+                seen = [name for name, _ in self.calls]
+                raise AssertionError(f"timed out waiting for {what}; calls so far: {seen}") from None
+        return ready()
+
+    async def wait_for_call(
+        self, method: str, timeout: float = 10, *, where: Callable[[Params], bool] | None = None
+    ) -> Params:
+        """The first call of `method` (matching `where`), waiting for it if it has not happened yet."""
+
+        def first() -> Params | None:
+            return next((p for p in self.calls_to(method) if where is None or where(p)), None)
+
+        found: Params = await self._wait(first, timeout, method)
+        return found
+
+    async def wait_for_calls(self, method: str, count: int, timeout: float = 10) -> list[Params]:
+        found: list[Params] = await self._wait(
+            lambda: self.calls_to(method) if len(self.calls_to(method)) >= count else None,
+            timeout,
+            f"{count} × {method}",
+        )
+        return found
+
+    async def wait_for_response(self, timeout: float = 10) -> Params:
+        """The first message the bot POSTed to a response_url."""
+        found: Params = await self._wait(
+            lambda: self.responses[0][1] if self.responses else None, timeout, "a response_url POST"
+        )
+        return found
+
+    async def _record(self, item: Callable[[], None]) -> None:
+        async with self._changed:
+            item()
+            self._changed.notify_all()
+
+    # --- Socket Mode --------------------------------------------------------------------------------
+
+    async def wait_for_socket(self, timeout: float = 10) -> None:
+        await self._wait(lambda: bool(self._sockets) or None, timeout, "a Socket Mode connection")
+
+    async def send_envelope(
+        self, kind: str, payload: Params, *, accepts_response_payload: bool = False
+    ) -> str:
+        """Sends one Socket Mode envelope (`events_api`, `slash_commands`, `interactive`); returns its id."""
+        envelope_id = f"env-{next(self._envelope_ids)}"
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": accepts_response_payload,
+            "retry_attempt": 0,
+            "retry_reason": "",
+        }
+        await self._sockets[-1].send_str(json.dumps(envelope))
+        return envelope_id
+
+    async def wait_for_ack(self, envelope_id: str, timeout: float = 10) -> Params:
+        found: Params = await self._wait(
+            lambda: next((a for a in self.socket_acks if a.get("envelope_id") == envelope_id), None),
+            timeout,
+            f"the ack of {envelope_id}",
+        )
+        return found
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_str(
+            json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0FAKE"}})
+        )
+        await self._record(lambda: self._sockets.append(socket))
+        try:
+            async for message in socket:
+                if message.type == aiohttp.WSMsgType.TEXT:
+                    ack: Params = json.loads(message.data)
+                    await self._record(functools.partial(self.socket_acks.append, ack))
+        finally:
+            if socket in self._sockets:
+                self._sockets.remove(socket)
+        return socket
+
+    # --- HTTP handlers ------------------------------------------------------------------------------
+
+    async def _params(self, request: web.Request) -> Params:
+        params: Params = dict(request.query)
+        if request.method == "POST" and request.can_read_body:
+            if request.content_type == "application/json":
+                params.update(await request.json())
+            else:
+                params.update(parse_qsl((await request.read()).decode(), keep_blank_values=True))
+        for name in _JSON_FIELDS:
+            value = params.get(name)
+            if isinstance(value, str) and value[:1] in "[{":
+                params[name] = json.loads(value)
+        return params
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        await self._record(lambda: self.calls.append((method, params)))
+        expected = self.app_token if method == "apps.connections.open" else self.bot_token
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if token != expected:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        scripted = self._scripts.get(method)
+        if scripted:
+            step = scripted.pop(0)
+            return web.json_response(step.body, status=step.status, headers=step.headers)
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        result: Params = handler(params)
+        return web.json_response(result)
+
+    def _m_auth_test(self, params: Params) -> Params:
+        return {
+            "ok": True,
+            "url": "https://fake.slack.com/",
+            "team": "Fake",
+            "user": "headshot",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _next_ts(self) -> str:
+        return f"{1_700_000_000 + next(self._ts)}.000100"
+
+    def _m_chat_postMessage(self, params: Params) -> Params:
+        ts = self._next_ts()
+        return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"ts": ts}}
+
+    def _m_chat_postEphemeral(self, params: Params) -> Params:
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _m_chat_update(self, params: Params) -> Params:
+        return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+
+    def _m_conversations_open(self, params: Params) -> Params:
+        user = str(params.get("users", ""))
+        known = self.users.get(user)
+        if known is None:
+            return {"ok": False, "error": "user_not_found"}
+        if known.get("deleted"):
+            return {"ok": False, "error": "account_inactive"}
+        return {"ok": True, "channel": {"id": "D" + user}}
+
+    def _m_users_info(self, params: Params) -> Params:
+        user = self.users.get(str(params.get("user", "")))
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def _m_users_list(self, params: Params) -> Params:
+        members = list(self.users.values())
+        start = int(params.get("cursor") or 0)
+        limit = int(params.get("limit") or 200)
+        page = members[start : start + limit]
+        next_cursor = str(start + limit) if start + limit < len(members) else ""
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": next_cursor}}
+
+    def _m_views_publish(self, params: Params) -> Params:
+        return {"ok": True, "view": {"id": "V1", **(params.get("view") or {})}}
+
+    def _m_files_info(self, params: Params) -> Params:
+        fake = self.files.get(str(params.get("file", "")))
+        if fake is None or fake.deleted:
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "file": dict(fake.info)}
+
+    def _m_files_getUploadURLExternal(self, params: Params) -> Params:
+        file_id = f"FUP{next(self._upload_ids)}"
+        return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+
+    def _m_files_completeUploadExternal(self, params: Params) -> Params:
+        files = params.get("files") or []
+        missing = [f["id"] for f in files if f["id"] not in self.uploads]
+        if missing:
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
+
+    def _m_apps_connections_open(self, params: Params) -> Params:
+        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link/?ticket=fake-ticket"}
+
+    async def _file(self, request: web.Request) -> web.StreamResponse:
+        authorization = request.headers.get("Authorization")
+        await self._record(lambda: self.downloads.append((request.path, authorization)))
+        file_id = request.match_info["key"].split("-", 1)[-1]
+        fake = self.files.get(file_id)
+        if authorization != f"Bearer {self.bot_token}":
+            # Real Slack answers a request without the right token with its sign-in page and status 200.
+            return web.Response(text=_LOGIN_PAGE, content_type="text/html")
+        if fake is None or fake.deleted:
+            return web.Response(status=404, text="file not found")
+        return web.Response(body=fake.data, content_type=fake.mimetype)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        data = await request.read()
+        await self._record(lambda: self.uploads.__setitem__(file_id, data))
+        return web.Response(text=f"OK - {len(data)}")
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        body: Params = await request.json()
+        key = request.match_info["key"]
+        await self._record(lambda: self.responses.append((key, body)))
+        return web.Response(text="ok")
+
+    sign_request = staticmethod(sign_request)
+    post_event = staticmethod(post_event)
