@@ -68,7 +68,9 @@ async def slack() -> AsyncIterator[FakeSlackApi]:
         yield fake
 
 
-async def _serve(slack: FakeSlackApi, config: Config, *, process_before_response: bool) -> AsyncIterator[SlackBot]:
+async def _serve(
+    slack: FakeSlackApi, config: Config, *, process_before_response: bool
+) -> AsyncIterator[SlackBot]:
     brain = RecordingBrain(config)
     client = build_client(slack.bot_token, slack.url)
     adapter = SlackAdapter(brain, client, bot_token=slack.bot_token, api_url=slack.url)

@@ -35,7 +35,9 @@ def _all_text(blocks: list[dict[str, Any]]) -> str:
     return "\n".join(texts)
 
 
-async def test_mention_is_answered_in_its_thread_with_cited_sources(slack: FakeSlackApi, bot: SlackBot) -> None:
+async def test_mention_is_answered_in_its_thread_with_cited_sources(
+    slack: FakeSlackApi, bot: SlackBot
+) -> None:
     ts = message_ts()
     mention = {
         "type": "app_mention",
