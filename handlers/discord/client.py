@@ -1,0 +1,340 @@
+"""The Discord adapter: turns gateway events into the core's values, calls the brain, sends the replies.
+
+Only platform work happens here — who is talking where, downloading attachments safely, deferring
+interactions within Discord's 3 seconds, choosing ephemeral/DM delivery, and sending embeds. What
+to answer is always the brain's decision (called in a worker thread: it is synchronous and may be slow).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import mimetypes
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import discord
+import yarl
+from discord import app_commands
+
+from bot.attachments import fetch_attachment
+from bot.cli import Runtime
+from bot.messages import ActionEvent, Attachment, Conversation, Incoming, Reply
+from bot.reminders.service import AvatarSighting
+from handlers.discord.commands import build_headshot_group
+from handlers.discord.render import ActionButton, OutgoingMessage, render_reply
+
+log = logging.getLogger("headshot.discord")
+
+DISCORD_CDN_HOSTS = ("cdn.discordapp.com", "media.discordapp.net")
+PLATFORM = "discord"
+
+
+def privileged_intents() -> discord.Intents:
+    """Message content (read every message, not only mentions and DMs) and server members (avatar
+    changes for the outdated-photo suggestions). Both must be switched on in the Developer Portal."""
+    intents = discord.Intents.default()
+    intents.message_content = True
+    intents.members = True
+    return intents
+
+
+def basic_intents() -> discord.Intents:
+    return discord.Intents.default()
+
+
+class HeadshotClient(discord.Client):
+    headshot_adapter: DiscordAdapter | None = None
+
+
+class ShardedHeadshotClient(discord.AutoShardedClient):
+    headshot_adapter: DiscordAdapter | None = None
+
+
+class DiscordAdapter:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        intents: discord.Intents,
+        sharded: bool = False,
+        shard_count: int | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.config = runtime.config
+        options: dict[str, Any] = {
+            "intents": intents,
+            # The bot repeats what users typed; it must never ping @everyone, roles or people by doing so.
+            "allowed_mentions": discord.AllowedMentions.none(),
+        }
+        self.client: discord.Client
+        if sharded:
+            self.client = ShardedHeadshotClient(shard_count=shard_count, **options)
+        else:
+            self.client = HeadshotClient(**options)
+        self.client.headshot_adapter = self
+        self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
+        self.tree.add_command(build_headshot_group(self))
+        self.client.add_dynamic_items(ActionButton)
+        self.allowed_hosts = _allowed_attachment_hosts(self.config.discord_api_url)
+
+        self.client.event(self.on_message)
+        self.client.event(self.on_member_update)
+        self.client.event(self.on_user_update)
+        self.client.event(self.on_guild_available)
+
+    # --- start ------------------------------------------------------------------------------------
+
+    async def start(self, token: str) -> None:
+        await self.client.login(token)
+        if self.config.discord_api_url:
+            # A plain Client never asks /gateway/bot; asking keeps DISCORD_API_URL the only setting.
+            _, gateway_url, _ = await self.client.http.get_bot_gateway()
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+        await self._sync_commands()
+        await self.client.connect(reconnect=True)
+
+    async def _sync_commands(self) -> None:
+        guild_id = self.config.discord_guild_id
+        try:
+            if guild_id:
+                guild = discord.Object(id=int(guild_id))
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                log.info(
+                    "slash commands synced to one server", extra={"guild": guild_id, "count": len(synced)}
+                )
+            else:
+                synced = await self.tree.sync()
+                log.info("slash commands synced globally", extra={"count": len(synced)})
+        except ValueError:
+            log.error("DISCORD_GUILD_ID must be a server id (a number); slash commands were not synced")
+        except discord.Forbidden:
+            # Mentions and DMs still work without the commands, so this is not fatal.
+            log.error(
+                "Discord refused to register the slash commands: invite the bot with the "
+                "applications.commands scope (and, with DISCORD_GUILD_ID, to that server)"
+            )
+        except discord.HTTPException as exc:
+            log.error("registering the slash commands failed", extra={"status": exc.status, "code": exc.code})
+
+    # --- messages: mentions and DMs ----------------------------------------------------------------
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot:
+            return
+        me = self.client.user
+        if me is None:
+            return
+        direct = message.guild is None
+        if not direct and not self._mentions_me(message, me):
+            return
+        text = self._strip_mentions(message.content, me)
+        attachments = tuple([await self.download(a) for a in message.attachments])
+        author = message.author
+        incoming = Incoming(
+            conversation=conversation_for_channel(message.channel, message.guild, author),
+            text=text,
+            attachments=attachments,
+            direct=direct,
+            user_is_admin=isinstance(author, discord.Member) and author.guild_permissions.manage_guild,
+            user_name=author.display_name,
+        )
+        log.info(
+            "message received",
+            extra={"platform": PLATFORM, "direct": direct, "attachments": len(attachments)},
+        )
+        async with message.channel.typing():
+            replies = await asyncio.to_thread(self.runtime.brain.handle, incoming)
+        await self._reply_to_message(message, replies)
+
+    def _mentions_me(self, message: discord.Message, me: discord.ClientUser) -> bool:
+        if any(user.id == me.id for user in message.mentions):
+            return True
+        guild_me = message.guild.me if message.guild else None
+        own_roles = {role.id for role in guild_me.roles if role.managed} if guild_me else set()
+        return any(role.id in own_roles for role in message.role_mentions)
+
+    def _strip_mentions(self, content: str, me: discord.ClientUser) -> str:
+        text = re.sub(rf"<@!?{me.id}>", " ", content)
+        return re.sub(r"<@&\d+>", " ", text).strip()
+
+    async def _reply_to_message(self, message: discord.Message, replies: Sequence[Reply]) -> None:
+        first = True
+        for reply in replies:
+            for outgoing in render_reply(reply):
+                try:
+                    if reply.private and message.guild is not None:
+                        await self._send_private(message, outgoing)
+                    elif first and message.guild is not None:
+                        await message.reply(**outgoing.send_kwargs(), mention_author=False)
+                    else:
+                        await message.channel.send(**outgoing.send_kwargs())
+                except discord.HTTPException as exc:
+                    log.warning("sending a reply failed", extra={"status": exc.status, "code": exc.code})
+                    return
+                first = False
+
+    async def _send_private(self, message: discord.Message, outgoing: OutgoingMessage) -> None:
+        """A private reply to a server message goes to the user's DMs (no ephemeral messages exist there)."""
+        try:
+            await message.author.send(**outgoing.send_kwargs())
+        except discord.Forbidden:
+            await message.reply(
+                "I tried to answer you privately, but your DMs are closed. Use `/headshot` here — "
+                "its private answers are visible only to you.",
+                mention_author=False,
+            )
+
+    async def download(self, attachment: discord.Attachment) -> Attachment:
+        """An uploaded file as the core's Attachment; refusals become a friendly `problem`."""
+        content_type = (attachment.content_type or "").split(";")[0].strip().lower()
+        if not content_type:
+            content_type = (mimetypes.guess_type(attachment.filename)[0] or "").lower()
+        if content_type and not content_type.startswith("image/"):
+            return Attachment(
+                filename=attachment.filename,
+                content_type=content_type,
+                problem=f"it isn’t an image ({content_type}). Send a photo: JPEG, PNG, WebP or HEIC",
+            )
+        return await fetch_attachment(
+            attachment.url,
+            filename=attachment.filename,
+            allowed_hosts=self.allowed_hosts,
+            content_type=content_type or None,
+            declared_size=attachment.size,
+        )
+
+    # --- slash commands and buttons ----------------------------------------------------------------
+
+    async def run_command(
+        self,
+        interaction: discord.Interaction[Any],
+        text: str,
+        *,
+        ephemeral: bool,
+        attachments: Sequence[discord.Attachment] = (),
+        admin: bool = False,
+    ) -> None:
+        # Discord drops an interaction not answered within 3 seconds: defer before any slow work.
+        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+        files = tuple([await self.download(a) for a in attachments])
+        incoming = Incoming(
+            conversation=conversation_for_interaction(interaction),
+            text=text,
+            attachments=files,
+            direct=interaction.guild is None,
+            user_is_admin=admin,
+            user_name=interaction.user.display_name,
+        )
+        log.info("slash command", extra={"platform": PLATFORM, "attachments": len(files)})
+        replies = await asyncio.to_thread(self.runtime.brain.handle, incoming)
+        await self.send_followups(interaction, replies, deferred_ephemeral=ephemeral)
+
+    async def handle_button(self, interaction: discord.Interaction[Any], action_id: str, value: str) -> None:
+        # A button's answer concerns whoever pressed it, so it is ephemeral.
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        event = ActionEvent(
+            conversation=conversation_for_interaction(interaction), action_id=action_id, value=value
+        )
+        log.info("button pressed", extra={"platform": PLATFORM, "action": action_id})
+        replies = await asyncio.to_thread(self.runtime.brain.handle_action, event)
+        await self.send_followups(interaction, replies, deferred_ephemeral=True)
+
+    async def send_followups(
+        self, interaction: discord.Interaction[Any], replies: Sequence[Reply], *, deferred_ephemeral: bool
+    ) -> None:
+        """Sends the replies after a defer. The first follow-up replaces the "thinking…" message and keeps
+        the defer's visibility, so a private reply after a public defer first removes that message."""
+        first = True
+        for reply in replies:
+            ephemeral = deferred_ephemeral or reply.private
+            for outgoing in render_reply(reply):
+                try:
+                    if first and ephemeral and not deferred_ephemeral:
+                        await interaction.delete_original_response()
+                    await interaction.followup.send(**outgoing.send_kwargs(), ephemeral=ephemeral)
+                except discord.HTTPException as exc:
+                    log.warning("sending a follow-up failed", extra={"status": exc.status, "code": exc.code})
+                    return
+                first = False
+
+    # --- avatar sightings for the outdated-photo suggestions ---------------------------------------
+
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        await self._record_sightings(after.guild.id, [after])
+
+    async def on_user_update(self, before: discord.User, after: discord.User) -> None:
+        if before.avatar == after.avatar:
+            return
+        for guild in after.mutual_guilds:
+            member = guild.get_member(after.id)
+            if member is not None:
+                await self._record_sightings(guild.id, [member])
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        # Photos that never change send no update event; one sighting per start keeps them counted.
+        if guild.members:
+            await self._record_sightings(guild.id, guild.members)
+
+    async def _record_sightings(self, guild_id: int, members: Sequence[discord.Member]) -> None:
+        brain = self.runtime.brain
+        workspace = str(guild_id)
+        try:
+            if not await asyncio.to_thread(brain.photo_tracking_enabled, PLATFORM, workspace):
+                return
+            seen_at: datetime = brain.clock()
+            sightings = [
+                AvatarSighting(user=str(m.id), avatar_hash=m.display_avatar.key, seen_at=seen_at)
+                for m in members
+                if not m.bot and (m.guild_avatar or m.avatar) is not None
+            ]
+            if sightings:
+                await asyncio.to_thread(brain.record_avatar_sightings, PLATFORM, workspace, sightings)
+        except Exception:
+            log.exception("recording avatar sightings failed", extra={"guild": workspace})
+
+
+def _allowed_attachment_hosts(api_url: str | None) -> tuple[str, ...]:
+    hosts = list(DISCORD_CDN_HOSTS)
+    if api_url:
+        host = urlsplit(api_url).hostname
+        if host:
+            hosts.append(host.lower())
+    return tuple(hosts)
+
+
+def conversation_for_channel(
+    channel: Any, guild: discord.Guild | None, user: discord.User | discord.Member
+) -> Conversation:
+    thread: str | None = None
+    channel_id = channel.id
+    if isinstance(channel, discord.Thread):
+        thread = str(channel.id)
+        channel_id = channel.parent_id or channel.id
+    return Conversation(
+        platform=PLATFORM,
+        workspace=str(guild.id) if guild else "",
+        channel=str(channel_id),
+        user=str(user.id),
+        thread=thread,
+    )
+
+
+def conversation_for_interaction(interaction: discord.Interaction[Any]) -> Conversation:
+    channel = interaction.channel
+    thread: str | None = None
+    channel_id = interaction.channel_id
+    if isinstance(channel, discord.Thread):
+        thread = str(channel.id)
+        channel_id = channel.parent_id or channel.id
+    return Conversation(
+        platform=PLATFORM,
+        workspace=str(interaction.guild_id or ""),
+        channel=str(channel_id or ""),
+        user=str(interaction.user.id),
+        thread=thread,
+    )

@@ -1,0 +1,116 @@
+"""`run_discord`: the Discord adapter's life in `headshot serve` — connect, serve, close on `stopping`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import discord
+
+from bot.cli import Runtime
+from handlers.discord.client import DiscordAdapter, basic_intents, privileged_intents
+from handlers.discord.sender import DiscordSender
+
+log = logging.getLogger("headshot.discord")
+
+
+class DiscordStartError(RuntimeError):
+    """The adapter could not start; the message says why (it never contains the token)."""
+
+
+def parse_shards(value: str | None) -> tuple[bool, int | None]:
+    """(sharded, shard_count): unset → one connection; "auto" → as many as Discord recommends."""
+    if not value:
+        return False, None
+    if value.strip().lower() == "auto":
+        return True, None
+    try:
+        count = int(value)
+    except ValueError:
+        raise DiscordStartError(f"DISCORD_SHARDS must be a number or 'auto', not {value!r}") from None
+    if count < 1:
+        raise DiscordStartError("DISCORD_SHARDS must be at least 1")
+    return True, count
+
+
+@contextlib.contextmanager
+def discord_endpoints(api_url: str | None) -> Iterator[None]:
+    """Points discord.py's REST (and, through it, the gateway lookup) at DISCORD_API_URL.
+
+    discord.py has no setting for its endpoints: both are class attributes, so this is process-wide
+    and is put back afterwards.
+    """
+    previous_base = discord.http.Route.BASE
+    previous_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    if api_url:
+        parts = urlsplit(api_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise DiscordStartError(f"DISCORD_API_URL must be an http(s) URL, not {api_url!r}")
+        discord.http.Route.BASE = api_url.rstrip("/")
+    try:
+        yield
+    finally:
+        discord.http.Route.BASE = previous_base
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = previous_gateway
+
+
+async def run_discord(runtime: Runtime, stopping: asyncio.Event) -> None:
+    config = runtime.config
+    token = config.discord_token
+    if not token:
+        raise DiscordStartError("DISCORD_TOKEN is not set")
+    sharded, shard_count = parse_shards(config.discord_shards)
+    current: list[discord.Client] = []
+    runtime.senders.register("discord", DiscordSender(lambda: current[-1] if current else None))
+
+    with discord_endpoints(config.discord_api_url):
+        intents = privileged_intents()
+        while True:
+            adapter = DiscordAdapter(runtime, intents=intents, sharded=sharded, shard_count=shard_count)
+            current.append(adapter.client)
+            try:
+                await _serve_until_stopped(adapter, token, stopping)
+                return
+            except discord.PrivilegedIntentsRequired:
+                if intents == basic_intents():
+                    raise DiscordStartError("Discord refused the connection's intents") from None
+                log.warning(
+                    "The Message Content and Server Members intents are not enabled for this bot in the "
+                    "Developer Portal; continuing without them. Mentions, DMs and slash commands work; "
+                    "avatar tracking for outdated-photo suggestions is off."
+                )
+                intents = basic_intents()
+
+
+async def _serve_until_stopped(adapter: DiscordAdapter, token: str, stopping: asyncio.Event) -> None:
+    client = adapter.client
+    connection = asyncio.create_task(adapter.start(token), name="discord-connection")
+    stop = asyncio.create_task(stopping.wait(), name="discord-stop")
+    try:
+        await asyncio.wait({connection, stop}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+        await client.close()
+        if not connection.done():
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(connection, timeout=10)
+    if stopping.is_set():
+        if connection.done() and not connection.cancelled() and connection.exception() is not None:
+            log.debug("the Discord connection ended with an error while stopping")
+        return
+    error = connection.exception()
+    if isinstance(error, discord.PrivilegedIntentsRequired):
+        raise error
+    if isinstance(error, discord.LoginFailure):
+        raise DiscordStartError(
+            "Discord rejected DISCORD_TOKEN (401 Unauthorized): copy the bot token again from the "
+            "Developer Portal (Bot → Reset Token)"
+        ) from None
+    if isinstance(error, discord.ConnectionClosed) and error.code == 4004:
+        raise DiscordStartError("the Discord gateway rejected DISCORD_TOKEN (4004)") from None
+    if error is not None:
+        raise DiscordStartError(f"the Discord connection failed: {type(error).__name__}: {error}") from error
+    raise DiscordStartError("the Discord connection ended unexpectedly")

@@ -1,0 +1,84 @@
+"""The real discord.py client, run by `run_discord`, against FakeDiscord on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field, replace
+
+import pytest
+
+from bot.brain import Brain
+from bot.cli import Runtime
+from bot.config import Config
+from bot.messages import ActionEvent, Reply, ReplyKind
+from bot.reminders.service import AvatarSighting
+from handlers.discord.run import run_discord
+from tests.fakes.discord_api import FakeDiscord
+
+
+class RecordingBrain(Brain):
+    """The real brain, plus a record of the button presses and avatar sightings it was given."""
+
+    def __init__(self, config: Config, *, tracking: bool = False) -> None:
+        super().__init__(config)
+        self.actions: list[ActionEvent] = []
+        self.sightings: list[tuple[str, str, list[AvatarSighting]]] = []
+        self.tracking = tracking
+
+    def handle_action(self, event: ActionEvent) -> list[Reply]:
+        self.actions.append(event)
+        return [Reply(text=f"OK: {event.action_id} {event.value}", kind=ReplyKind.REMINDER)]
+
+    def photo_tracking_enabled(self, platform: str, workspace: str) -> bool:
+        return self.tracking
+
+    def record_avatar_sightings(
+        self, platform: str, workspace: str, sightings: Sequence[AvatarSighting]
+    ) -> None:
+        self.sightings.append((platform, workspace, list(sightings)))
+
+
+@dataclass
+class RunningBot:
+    fake: FakeDiscord
+    runtime: Runtime
+    brain: RecordingBrain
+    stopping: asyncio.Event
+    task: asyncio.Task[None]
+    marks: list[int] = field(default_factory=list)
+
+    async def stop(self) -> None:
+        self.stopping.set()
+        await asyncio.wait_for(self.task, timeout=15)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    fake: FakeDiscord, config: Config, *, tracking: bool = False, **settings: str | None
+) -> AsyncIterator[RunningBot]:
+    config = replace(config, discord_token=fake.token, discord_api_url=fake.api_url, **settings)  # type: ignore[arg-type]
+    brain = RecordingBrain(config, tracking=tracking)
+    runtime = Runtime(config=config, _brain=brain)
+    stopping = asyncio.Event()
+    task = asyncio.create_task(run_discord(runtime, stopping))
+    bot = RunningBot(fake, runtime, brain, stopping, task)
+    try:
+        await fake.wait_until_ready()
+        yield bot
+    finally:
+        if not task.done():
+            await bot.stop()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord() as discord:
+        yield discord
+
+
+@pytest.fixture
+async def bot(fake: FakeDiscord, config: Config) -> AsyncIterator[RunningBot]:
+    async with running_bot(fake, config) as running:
+        yield running

@@ -1,0 +1,781 @@
+"""A fake Discord on 127.0.0.1: the REST API, a CDN route for attachments and a WebSocket gateway.
+
+The real discord.py client runs against it unchanged (through `DISCORD_API_URL`): `GET /gateway/bot`
+hands out the loopback gateway, which speaks HELLO / IDENTIFY / READY / GUILD_CREATE / heartbeats and
+dispatches the events a test asks for (mentions, DMs, slash commands, button presses). Every REST call
+is recorded, with multipart bodies split into their JSON payload and files, so tests assert on what the
+bot really sent.
+
+Discord details the fake keeps because discord.py depends on them:
+- JSON bodies carry exactly `Content-Type: application/json` (discord.py compares with `==`).
+- Gateway frames are TEXT JSON, so no zlib/zstd stream is needed even though the client asks for one.
+- Interaction callbacks and webhook follow-ups are authorised by their token in the path, not by
+  the bot token; every other REST route checks `Authorization: Bot <token>`.
+- Without the MESSAGE_CONTENT intent a guild message that does not mention the bot arrives with
+  empty content; DMs and mentions keep theirs.
+- A connection asking for privileged intents the application is not allowed is closed with 4014.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import BodyPartReader, web
+
+INTENT_GUILD_MEMBERS = 1 << 1
+INTENT_GUILD_PRESENCES = 1 << 8
+INTENT_MESSAGE_CONTENT = 1 << 15
+PRIVILEGED_INTENTS = INTENT_GUILD_MEMBERS | INTENT_GUILD_PRESENCES | INTENT_MESSAGE_CONTENT
+
+MANAGE_GUILD = 1 << 5
+MEMBER_PERMISSIONS = (
+    (1 << 10) | (1 << 11) | (1 << 15) | (1 << 16) | (1 << 31)
+)  # view, send, files, history, app commands
+ALL_PERMISSIONS = (1 << 41) - 1
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    field: str
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str  # without the /api/v10 prefix, e.g. "/channels/4000/messages"
+    query: Mapping[str, str]
+    json: Any  # the JSON body, or the `payload_json` part of a multipart body; None when there is none
+    files: tuple[UploadedFile, ...] = ()
+    authorization: str | None = None
+
+
+@dataclass
+class _Shard:
+    socket: web.WebSocketResponse
+    shard_id: int
+    shard_count: int
+    intents: int = 0
+    sequence: int = 0
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _json_response(data: Any, status: int = 200) -> web.Response:
+    return web.Response(
+        status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"}
+    )
+
+
+def _error(status: int, message: str, code: int = 0) -> web.Response:
+    return _json_response({"message": message, "code": code}, status)
+
+
+class FakeDiscord:
+    BOT_ID = "1000"
+    APP_ID = "2000"
+    GUILD_ID = "3000"
+    CHANNEL_ID = "4000"
+    USER_ID = "5000"
+    ADMIN_ID = "5001"
+
+    def __init__(
+        self,
+        *,
+        token: str = "fake-discord-token",
+        privileged_intents_allowed: bool = True,
+        shards: int = 1,
+        heartbeat_interval_ms: int = 41250,
+        forbidden_dm_users: Iterable[str] = (),
+    ) -> None:
+        self.token = token
+        self.privileged_intents_allowed = privileged_intents_allowed
+        self.recommended_shards = shards
+        self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.forbidden_dm_users = set(forbidden_dm_users)
+        self.requests: list[RecordedRequest] = []
+        self.identifies: list[Json] = []
+        self.messages: dict[str, Json] = {}  # every message the bot created, by id
+        self.commands: list[Json] = []  # the last synced application commands
+        self.users: dict[str, Json] = {
+            self.USER_ID: self.user_payload(self.USER_ID, "alex"),
+            self.ADMIN_ID: self.user_payload(self.ADMIN_ID, "sam"),
+        }
+        self._files: dict[str, tuple[bytes, str]] = {}
+        self._ids = itertools.count(900_000)
+        self._shards: list[_Shard] = []
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> FakeDiscord:
+        app = web.Application(client_max_size=64 * 2**20)
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{path:.*}", self._cdn)
+        app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        sockets = getattr(site._server, "sockets", None)
+        assert sockets, "the fake Discord did not start listening"
+        self.port = int(sockets[0].getsockname()[1])
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        for shard in self._shards:
+            await shard.socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    # --- payload builders ---------------------------------------------------------------------------
+
+    def new_id(self) -> str:
+        return str(next(self._ids))
+
+    @staticmethod
+    def user_payload(user_id: str, name: str, *, bot: bool = False, avatar: str | None = None) -> Json:
+        return {
+            "id": user_id,
+            "username": name,
+            "global_name": name,
+            "discriminator": "0",
+            "avatar": avatar,
+            "bot": bot,
+            "public_flags": 0,
+        }
+
+    @property
+    def bot_user(self) -> Json:
+        return self.user_payload(self.BOT_ID, "headshot-bot", bot=True)
+
+    def member_payload(self, user_id: str, *, permissions: int | None = None) -> Json:
+        member: Json = {
+            "user": self.users[user_id],
+            "roles": [],
+            "joined_at": _now(),
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+        }
+        if permissions is not None:
+            member["permissions"] = str(permissions)
+        return member
+
+    def dm_channel_id(self, user_id: str) -> str:
+        return f"7{user_id}"
+
+    def guild_payload(self) -> Json:
+        return {
+            "id": self.GUILD_ID,
+            "name": "Headshot Test Server",
+            "icon": None,
+            "owner_id": self.ADMIN_ID,
+            "afk_timeout": 300,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "nsfw_level": 0,
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+            "features": [],
+            "roles": [
+                {
+                    "id": self.GUILD_ID,
+                    "name": "@everyone",
+                    "permissions": str(MEMBER_PERMISSIONS),
+                    "position": 0,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": False,
+                    "flags": 0,
+                }
+            ],
+            "channels": [
+                {
+                    "id": self.CHANNEL_ID,
+                    "type": 0,
+                    "name": "general",
+                    "position": 0,
+                    "permission_overwrites": [],
+                    "nsfw": False,
+                    "parent_id": None,
+                }
+            ],
+            "members": [
+                self.member_payload(self.USER_ID),
+                self.member_payload(self.ADMIN_ID),
+                self._bot_member(),
+            ],
+            "member_count": 3,
+            "emojis": [],
+            "stickers": [],
+            "voice_states": [],
+            "presences": [],
+            "threads": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+            "large": False,
+            "unavailable": False,
+            "joined_at": _now(),
+        }
+
+    def _bot_member(self) -> Json:
+        return {
+            "user": self.bot_user,
+            "roles": [],
+            "joined_at": _now(),
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+        }
+
+    def add_attachment(self, filename: str, data: bytes, content_type: str | None) -> Json:
+        """Serves `data` from the fake CDN and returns the attachment object Discord would send."""
+        attachment_id = self.new_id()
+        path = f"{self.CHANNEL_ID}/{attachment_id}/{filename}"
+        self._files[path] = (data, content_type or "application/octet-stream")
+        url = f"{self.base_url}/attachments/{path}"
+        payload: Json = {
+            "id": attachment_id,
+            "filename": filename,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+        }
+        if content_type is not None:
+            payload["content_type"] = content_type
+        return payload
+
+    # --- gateway events a test sends ----------------------------------------------------------------
+
+    async def send_mention(
+        self,
+        text: str,
+        *,
+        attachments: Iterable[Json] = (),
+        user_id: str | None = None,
+        channel_id: str | None = None,
+    ) -> str:
+        """A guild channel message that mentions the bot (`<@BOT_ID> text`); returns the message id."""
+        return await self.send_guild_message(
+            f"<@{self.BOT_ID}> {text}",
+            mentions_bot=True,
+            attachments=attachments,
+            user_id=user_id,
+            channel_id=channel_id,
+        )
+
+    async def send_guild_message(
+        self,
+        content: str,
+        *,
+        mentions_bot: bool = False,
+        attachments: Iterable[Json] = (),
+        user_id: str | None = None,
+        channel_id: str | None = None,
+    ) -> str:
+        user_id = user_id or self.USER_ID
+        message = self._message_payload(
+            channel_id or self.CHANNEL_ID, self.users[user_id], content, list(attachments), guild=True
+        )
+        message["member"] = {k: v for k, v in self.member_payload(user_id).items() if k != "user"}
+        if mentions_bot:
+            message["mentions"] = [{**self.bot_user, "member": self._bot_member()}]
+        await self._dispatch_message(message, mentions_bot=mentions_bot, guild_id=self.GUILD_ID)
+        return str(message["id"])
+
+    async def send_dm(
+        self, text: str, *, attachments: Iterable[Json] = (), user_id: str | None = None
+    ) -> str:
+        user_id = user_id or self.USER_ID
+        message = self._message_payload(
+            self.dm_channel_id(user_id), self.users[user_id], text, list(attachments), guild=False
+        )
+        await self._dispatch_message(message, mentions_bot=False, guild_id=None)
+        return str(message["id"])
+
+    def _message_payload(
+        self, channel_id: str, author: Json, content: str, attachments: list[Json], *, guild: bool
+    ) -> Json:
+        message: Json = {
+            "id": self.new_id(),
+            "channel_id": channel_id,
+            "author": author,
+            "content": content,
+            "timestamp": _now(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": attachments,
+            "embeds": [],
+            "components": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
+        }
+        if guild:
+            message["guild_id"] = self.GUILD_ID
+        return message
+
+    async def _dispatch_message(self, message: Json, *, mentions_bot: bool, guild_id: str | None) -> None:
+        shard = self._shard_for(guild_id)
+        if guild_id is not None and not mentions_bot and not shard.intents & INTENT_MESSAGE_CONTENT:
+            # Discord's rule for bots without the message content intent.
+            message = {**message, "content": "", "attachments": [], "embeds": [], "components": []}
+        await self._send(shard, "MESSAGE_CREATE", message)
+
+    async def send_slash_command(
+        self,
+        subcommand: str,
+        options: Mapping[str, str | bool | int | Json] | None = None,
+        *,
+        user_id: str | None = None,
+        permissions: int = MEMBER_PERMISSIONS,
+        in_dm: bool = False,
+        command: str = "headshot",
+    ) -> tuple[str, str]:
+        """`/headshot <subcommand> option:value ...`; an attachment option is given as `add_attachment`'s
+        result. `subcommand` may name a group, e.g. "admin track-photos". Returns (interaction id, token).
+        """
+        leaf_options: list[Json] = []
+        resolved_attachments: dict[str, Json] = {}
+        for name, value in (options or {}).items():
+            if isinstance(value, dict):
+                resolved_attachments[value["id"]] = value
+                leaf_options.append({"name": name, "type": 11, "value": value["id"]})
+            elif isinstance(value, bool):
+                leaf_options.append({"name": name, "type": 5, "value": value})
+            elif isinstance(value, int):
+                leaf_options.append({"name": name, "type": 4, "value": value})
+            else:
+                leaf_options.append({"name": name, "type": 3, "value": value})
+        nested = leaf_options
+        parts = subcommand.split()
+        for depth, part in enumerate(reversed(parts)):
+            kind = 1 if depth == 0 else 2  # subcommand, then subcommand group
+            nested = [{"name": part, "type": kind, "options": nested}]
+        data: Json = {"id": "6000", "name": command, "type": 1, "options": nested}
+        if resolved_attachments:
+            data["resolved"] = {"attachments": resolved_attachments}
+        return await self._send_interaction(2, data, user_id or self.USER_ID, permissions, in_dm, None)
+
+    async def press_button(
+        self,
+        custom_id: str,
+        *,
+        user_id: str | None = None,
+        permissions: int = MEMBER_PERMISSIONS,
+    ) -> tuple[str, str]:
+        """Clicks the button with `custom_id` on the newest bot message that carries it."""
+        for message in reversed(list(self.messages.values())):
+            if custom_id in json.dumps(message.get("components", [])):
+                break
+        else:
+            raise AssertionError(f"no message from the bot has a button {custom_id!r}")
+        data: Json = {"custom_id": custom_id, "component_type": 2}
+        in_dm = "guild_id" not in message
+        return await self._send_interaction(3, data, user_id or self.USER_ID, permissions, in_dm, message)
+
+    async def _send_interaction(
+        self,
+        kind: int,
+        data: Json,
+        user_id: str,
+        permissions: int,
+        in_dm: bool,
+        message: Json | None,
+    ) -> tuple[str, str]:
+        interaction_id = self.new_id()
+        token = f"itoken-{interaction_id}"
+        payload: Json = {
+            "id": interaction_id,
+            "application_id": self.APP_ID,
+            "type": kind,
+            "data": data,
+            "token": token,
+            "version": 1,
+            "locale": "en-US",
+            "app_permissions": str(ALL_PERMISSIONS),
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": self.GUILD_ID} if not in_dm else {"1": user_id},
+            "context": 1 if in_dm else 0,
+            "attachment_size_limit": 10 * 2**20,
+        }
+        if in_dm:
+            channel_id = self.dm_channel_id(user_id)
+            payload["user"] = self.users[user_id]
+            payload["channel_id"] = channel_id
+            payload["channel"] = {"id": channel_id, "type": 1, "recipients": [self.users[user_id]]}
+        else:
+            payload["guild_id"] = self.GUILD_ID
+            payload["guild_locale"] = "en-US"
+            payload["channel_id"] = self.CHANNEL_ID
+            payload["channel"] = {
+                "id": self.CHANNEL_ID,
+                "type": 0,
+                "name": "general",
+                "guild_id": self.GUILD_ID,
+                "position": 0,
+                "permission_overwrites": [],
+                "permissions": str(permissions),
+            }
+            payload["member"] = self.member_payload(user_id, permissions=permissions)
+        if message is not None:
+            payload["message"] = message
+        await self._send(self._shard_for(None if in_dm else self.GUILD_ID), "INTERACTION_CREATE", payload)
+        return interaction_id, token
+
+    async def update_member_avatar(self, user_id: str, avatar_hash: str) -> None:
+        """The user changed their profile photo (GUILD_MEMBER_UPDATE; needs the members intent)."""
+        self.users[user_id] = {**self.users[user_id], "avatar": avatar_hash}
+        member = self.member_payload(user_id)
+        member["guild_id"] = self.GUILD_ID
+        await self._send(self._shard_for(self.GUILD_ID), "GUILD_MEMBER_UPDATE", member)
+
+    async def dispatch(self, event: str, data: Json, *, guild_id: str | None = None) -> None:
+        await self._send(self._shard_for(guild_id), event, data)
+
+    # --- waiting and looking ------------------------------------------------------------------------
+
+    async def wait_until_ready(self, timeout: float = 10) -> None:
+        """Until every shard has identified and received READY and GUILD_CREATE."""
+
+        def all_ready() -> bool:
+            expected = self._shards[0].shard_count if self._shards else 1
+            ready = {s.shard_id for s in self._shards if s.ready.is_set()}
+            return len(ready) >= expected
+
+        await self._wait(all_ready, timeout, "the bot to connect to the gateway")
+
+    async def wait_for_request(
+        self,
+        method: str,
+        path_contains: str,
+        timeout: float = 10,
+        *,
+        since: int = 0,
+        where: Callable[[RecordedRequest], bool] | None = None,
+    ) -> RecordedRequest:
+        """The first recorded request (from index `since`) with this method and a path containing the text."""
+
+        def find() -> RecordedRequest | None:
+            for request in self.requests[since:]:
+                if (
+                    request.method == method.upper()
+                    and path_contains in request.path
+                    and (where is None or where(request))
+                ):
+                    return request
+            return None
+
+        await self._wait(lambda: find() is not None, timeout, f"{method} …{path_contains}…")
+        found = find()
+        assert found is not None
+        return found
+
+    def requests_to(self, method: str, path_contains: str) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.method == method.upper() and path_contains in r.path]
+
+    async def _wait(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(condition), timeout)
+            except TimeoutError:
+                seen = [f"{r.method} {r.path}" for r in self.requests]
+                raise AssertionError(f"timed out waiting for {what}; requests so far: {seen}") from None
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    # --- gateway ------------------------------------------------------------------------------------
+
+    def _shard_for(self, guild_id: str | None) -> _Shard:
+        live = [s for s in self._shards if not s.socket.closed and s.ready.is_set()]
+        if not live:
+            raise AssertionError("the bot is not connected to the fake gateway")
+        wanted = 0 if guild_id is None else (int(guild_id) >> 22) % live[0].shard_count
+        for shard in live:
+            if shard.shard_id == wanted:
+                return shard
+        return live[0]
+
+    async def _send(self, shard: _Shard, event: str, data: Json) -> None:
+        shard.sequence += 1
+        await shard.socket.send_json({"op": 0, "t": event, "s": shard.sequence, "d": data})
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
+        shard: _Shard | None = None
+        async for frame in socket:
+            if frame.type != web.WSMsgType.TEXT:
+                continue
+            message = json.loads(frame.data)
+            op = message.get("op")
+            if op == 1:
+                await socket.send_json({"op": 11})
+            elif op == 2:
+                shard = await self._identify(socket, message["d"])
+                if shard is None:
+                    break
+            elif op == 6 and shard is not None:
+                await self._send(shard, "RESUMED", {})
+        if shard is not None:
+            shard.ready.clear()
+        await self._notify()
+        return socket
+
+    async def _identify(self, socket: web.WebSocketResponse, data: Json) -> _Shard | None:
+        self.identifies.append({k: v for k, v in data.items() if k != "token"})
+        if data.get("token") not in (self.token, f"Bot {self.token}"):
+            await socket.close(code=4004, message=b"Authentication failed.")
+            return None
+        intents = int(data.get("intents", 0))
+        if intents & PRIVILEGED_INTENTS and not self.privileged_intents_allowed:
+            await socket.close(code=4014, message=b"Disallowed intent(s).")
+            return None
+        shard_id, shard_count = data.get("shard") or [0, 1]
+        shard = _Shard(socket, shard_id, shard_count, intents)
+        self._shards = [s for s in self._shards if s.shard_id != shard_id] + [shard]
+        in_shard = (int(self.GUILD_ID) >> 22) % shard_count == shard_id
+        await self._send(
+            shard,
+            "READY",
+            {
+                "v": 10,
+                "user": self.bot_user,
+                "guilds": [{"id": self.GUILD_ID, "unavailable": True}] if in_shard else [],
+                "session_id": f"session-{shard_id}",
+                "resume_gateway_url": self.gateway_url,
+                "shard": [shard_id, shard_count],
+                "application": {"id": self.APP_ID, "flags": 0},
+                "private_channels": [],
+                "relationships": [],
+            },
+        )
+        if in_shard:
+            await self._send(shard, "GUILD_CREATE", self.guild_payload())
+        shard.ready.set()
+        await self._notify()
+        return shard
+
+    # --- REST ---------------------------------------------------------------------------------------
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        self.requests.append(RecordedRequest("GET", f"/attachments/{path}", dict(request.query), None))
+        await self._notify()
+        found = self._files.get(path)
+        if found is None:
+            return web.Response(status=404, text="not found")
+        data, content_type = found
+        return web.Response(body=data, headers={"Content-Type": content_type})
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["path"]
+        body, files = await self._read_body(request)
+        recorded = RecordedRequest(
+            request.method,
+            path,
+            dict(request.query),
+            body,
+            tuple(files),
+            request.headers.get("Authorization"),
+        )
+        self.requests.append(recorded)
+        try:
+            return await self._answer(recorded)
+        finally:
+            await self._notify()
+
+    async def _read_body(self, request: web.Request) -> tuple[Any, list[UploadedFile]]:
+        if not request.can_read_body:
+            return None, []
+        if request.content_type.startswith("multipart/"):
+            payload: Any = None
+            files: list[UploadedFile] = []
+            reader = await request.multipart()
+            async for part in reader:
+                if not isinstance(part, BodyPartReader):
+                    continue
+                data = await part.read()
+                if part.name == "payload_json":
+                    payload = json.loads(bytes(data))
+                else:
+                    files.append(
+                        UploadedFile(
+                            part.name or "",
+                            part.filename or "",
+                            part.headers.get("Content-Type", "application/octet-stream"),
+                            bytes(data),
+                        )
+                    )
+            return payload, files
+        raw = await request.read()
+        return (json.loads(raw) if raw else None), []
+
+    async def _answer(self, request: RecordedRequest) -> web.StreamResponse:
+        path, method = request.path, request.method
+        parts = path.strip("/").split("/")
+        token_routes = parts[0] in ("interactions", "webhooks")
+        if not token_routes and request.authorization != f"Bot {self.token}":
+            return _error(401, "401: Unauthorized")
+        if method == "GET" and path == "/users/@me":
+            return _json_response(self.bot_user)
+        if method == "GET" and path == "/oauth2/applications/@me":
+            return _json_response(self._application())
+        if method == "GET" and path in ("/gateway/bot", "/gateway"):
+            return _json_response(
+                {
+                    "url": self.gateway_url,
+                    "shards": self.recommended_shards,
+                    "session_start_limit": {
+                        "total": 1000,
+                        "remaining": 999,
+                        "reset_after": 14_400_000,
+                        "max_concurrency": 1,
+                    },
+                }
+            )
+        if method == "PUT" and parts[0] == "applications" and parts[-1] == "commands":
+            self.commands = [{**c, "id": self.new_id(), "application_id": self.APP_ID} for c in request.json]
+            return _json_response(self.commands)
+        if method == "POST" and path == "/users/@me/channels":
+            recipient = str(request.json["recipient_id"])
+            user = self.users.get(recipient)
+            if user is None:
+                return _error(400, "Invalid Recipient(s)", 50033)
+            return _json_response({"id": self.dm_channel_id(recipient), "type": 1, "recipients": [user]})
+        if method == "GET" and len(parts) == 2 and parts[0] == "users":
+            user = self.users.get(parts[1])
+            return _json_response(user) if user else _error(404, "Unknown User", 10013)
+        if parts[0] == "channels" and len(parts) == 3 and parts[2] == "typing":
+            return web.Response(status=204)
+        if method == "POST" and parts[0] == "channels" and len(parts) == 3 and parts[2] == "messages":
+            channel_id = parts[1]
+            if channel_id in {self.dm_channel_id(u) for u in self.forbidden_dm_users}:
+                return _error(403, "Cannot send messages to this user", 50007)
+            return _json_response(self._store_message(channel_id, request))
+        if method == "POST" and parts[0] == "interactions" and parts[-1] == "callback":
+            return _json_response(self._interaction_callback(parts[1], request))
+        if parts[0] == "webhooks":
+            return self._webhook(method, parts, request)
+        return _error(404, f"404: Not Found ({method} {path})")
+
+    def _application(self) -> Json:
+        return {
+            "id": self.APP_ID,
+            "name": "headshot-bot",
+            "description": "",
+            "icon": None,
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": self.users[self.ADMIN_ID],
+            "verify_key": "0" * 64,
+            "flags": 0,
+        }
+
+    def _store_message(self, channel_id: str, request: RecordedRequest, *, flags: int = 0) -> Json:
+        body = request.json or {}
+        message_id = self.new_id()
+        attachments = [
+            {
+                "id": self.new_id(),
+                "filename": f.filename,
+                "size": len(f.data),
+                "url": f"{self.base_url}/attachments/{channel_id}/{message_id}/{f.filename}",
+                "proxy_url": f"{self.base_url}/attachments/{channel_id}/{message_id}/{f.filename}",
+                "content_type": f.content_type,
+            }
+            for f in request.files
+        ]
+        message: Json = {
+            "id": message_id,
+            "channel_id": channel_id,
+            "author": self.bot_user,
+            "content": body.get("content") or "",
+            "timestamp": _now(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": attachments,
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "pinned": False,
+            "type": 0,
+            "flags": flags | int(body.get("flags") or 0),
+        }
+        if channel_id == self.CHANNEL_ID:
+            message["guild_id"] = self.GUILD_ID
+        self.messages[message_id] = message
+        return message
+
+    def _interaction_callback(self, interaction_id: str, request: RecordedRequest) -> Json:
+        body = request.json or {}
+        kind = int(body.get("type", 0))
+        flags = int((body.get("data") or {}).get("flags") or 0)
+        result: Json = {
+            "interaction": {
+                "id": interaction_id,
+                "type": 2,
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(flags & 64),
+            },
+            "resource": {"type": kind},
+        }
+        if kind in (4, 7):
+            message = self._store_message(self.CHANNEL_ID, request, flags=flags)
+            result["interaction"]["response_message_id"] = message["id"]
+            result["resource"]["message"] = message
+        return result
+
+    def _webhook(self, method: str, parts: list[str], request: RecordedRequest) -> web.StreamResponse:
+        # /webhooks/{app}/{token}[/messages/{id}]
+        if method == "POST" and len(parts) == 3:
+            message = self._store_message(self.CHANNEL_ID, request)
+            message["webhook_id"] = self.APP_ID
+            message["application_id"] = self.APP_ID
+            return _json_response(message)
+        if len(parts) == 5 and parts[3] == "messages":
+            if method == "DELETE":
+                return web.Response(status=204)
+            message = self._store_message(self.CHANNEL_ID, request)
+            return _json_response(message)
+        return _error(404, "Unknown Webhook", 10015)
