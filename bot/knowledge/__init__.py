@@ -1,98 +1,125 @@
 """The knowledge base: documents, passages, ranking, answers with citations.
 
-Placeholder ranking (plain word overlap) until the real index lands; the interface is the contract.
+`KnowledgeBase.load(directory)` reads the documents and their metadata and builds the index in memory
+(it is small: building takes a few milliseconds, so there is no index file to go stale).
+`ask(question, conversation_key=...)` ranks passages and decides whether the documents answer the
+question; `reply_for(answer)` renders the answer as a `Reply`; `cite(topic)` gives the photo review a
+quotable sentence.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+import logging
 from pathlib import Path
-from typing import Any
 
-from bot.messages import Citation, Reply, ReplyKind
+from bot.knowledge.answer import Answer, RankedPassage, citation_for, compose, decline, reply_for
+from bot.knowledge.context import FollowUpContext, is_follow_up
+from bot.knowledge.documents import Document, KnowledgeError, load_documents
+from bot.knowledge.index import Index
+from bot.knowledge.passages import Passage, passages_of, split_sentences
+from bot.knowledge.query import TRIGGER_WORDS, Query, analyse
+from bot.messages import Citation, Reply
 
-_WORD = re.compile(r"[a-z0-9]+")
+__all__ = ["Answer", "Document", "KnowledgeBase", "KnowledgeError", "Passage", "RankedPassage"]
 
+log = logging.getLogger("headshot.knowledge")
 
-@dataclass(frozen=True)
-class Passage:
-    doc: str
-    title: str
-    perspective: str
-    text: str
+MIN_PASSAGES = 3
+RETURNED_PASSAGES = 10
+MAX_QUESTION_CHARS = 4000
+"""Longer messages are read from their end, where people put the actual question."""
+MIN_COVERAGE = 0.5
+"""Share of the question's own meaningful words the documents must know for it to count as covered."""
+MIN_SCORE = 3.0
+PREVIOUS_QUESTION_WEIGHT = 0.5
 
-
-@dataclass(frozen=True)
-class RankedPassage:
-    passage: Passage
-    score: float
-
-
-@dataclass
-class Answer:
-    answered: bool
-    answer: str
-    passages: list[RankedPassage] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "answered": self.answered,
-            "answer": self.answer,
-            "passages": [
-                {
-                    "doc": r.passage.doc,
-                    "title": r.passage.title,
-                    "perspective": r.passage.perspective,
-                    "text": r.passage.text,
-                    "score": round(r.score, 4),
-                }
-                for r in self.passages
-            ],
-        }
+NOT_COVERED = "The documents I answer from don’t cover that."
+ENGLISH_NOTE = "I answer in English, from English documents; here is what I found."
 
 
 class KnowledgeBase:
-    def __init__(self, passages: list[Passage]) -> None:
-        self.passages = passages
+    def __init__(self, documents: list[Document], *, context: FollowUpContext | None = None) -> None:
+        self.documents = documents
+        self.passages: list[Passage] = [p for d in documents for p in passages_of(d)]
+        self.index = Index(self.passages)
+        self.context = context or FollowUpContext()
 
     @classmethod
     def load(cls, directory: Path) -> KnowledgeBase:
-        passages: list[Passage] = []
-        for path in sorted(directory.glob("*.txt")) + sorted(directory.glob("*.md")):
-            text = path.read_text(encoding="utf-8")
-            title = text.strip().splitlines()[0] if text.strip() else path.stem
-            for paragraph in re.split(r"\n\s*\n", text):
-                if paragraph.strip():
-                    passages.append(Passage(path.stem, title, "", paragraph.strip()))
-        return cls(passages)
+        return cls(load_documents(directory))
+
+    # --- asking ------------------------------------------------------------------------------------------
+
+    def analyse(self, question: str) -> Query:
+        return analyse(
+            question,
+            known=self.index.knows,
+            correct=lambda word: self.index.correct(word, TRIGGER_WORDS),
+        )
 
     def ask(self, question: str, conversation_key: str | None = None) -> Answer:
-        words = set(_WORD.findall(question.lower()))
-        ranked = sorted(
-            (RankedPassage(p, float(len(words & set(_WORD.findall(p.text.lower()))))) for p in self.passages),
-            key=lambda r: -r.score,
-        )[:5]
-        answered = bool(ranked) and ranked[0].score > 2
-        return Answer(
-            answered, ranked[0].passage.text if answered else "The documents do not cover that.", ranked
-        )
+        text = question if isinstance(question, str) else ""
+        if len(text) > MAX_QUESTION_CHARS:
+            text = text[-MAX_QUESTION_CHARS:]
+        query = self.analyse(text)
+        previous = self.context.previous(conversation_key) if conversation_key else None
+        follow_up = previous is not None and is_follow_up(text, self_contained=query.on_topic)
+        terms = dict(query.terms)
+        on_topic = query.on_topic
+        two_sided = query.two_sided
+        if follow_up and previous is not None:
+            earlier = self.analyse(previous)
+            for term, weight in earlier.terms.items():
+                terms[term] = max(terms.get(term, 0.0), PREVIOUS_QUESTION_WEIGHT * weight)
+            on_topic = on_topic or earlier.on_topic
+            two_sided = two_sided or earlier.two_sided
+        ranked = self._rank(terms)
+        note = ENGLISH_NOTE if query.foreign else None
+        reason = self._decline_reason(query, ranked, on_topic=on_topic)
+        if reason is not None:
+            return decline(ranked, reason, note)
+        answer = compose(ranked, two_sided=two_sided, note=note)
+        if conversation_key:
+            self.context.remember(conversation_key, f"{previous} {text}" if follow_up else text)
+        return answer
+
+    def _rank(self, terms: dict[str, float]) -> list[RankedPassage]:
+        scores = self.index.scores(terms)
+        order = sorted(range(len(self.passages)), key=lambda i: (-scores[i], i))
+        return [RankedPassage(self.passages[i], scores[i]) for i in order[:RETURNED_PASSAGES]]
+
+    def _decline_reason(self, query: Query, ranked: list[RankedPassage], *, on_topic: bool) -> str | None:
+        if not query.has_letters:
+            return "I can only read questions written in words, and the documents I answer from don’t cover that."
+        if query.injection:
+            return (
+                "I can’t change how I work or share my instructions; I only answer questions about "
+                "headshots from my documents."
+            )
+        if query.uncovered:
+            return f"The documents I answer from don’t cover {query.uncovered[0]}."
+        if not on_topic:
+            return NOT_COVERED
+        if query.coverage < MIN_COVERAGE:
+            return NOT_COVERED
+        if not ranked or ranked[0].score < MIN_SCORE:
+            return NOT_COVERED
+        return None
 
     def reply_for(self, answer: Answer) -> Reply:
-        return Reply(
-            text=answer.answer,
-            kind=ReplyKind.ANSWER if answer.answered else ReplyKind.DECLINE,
-            citations=tuple(
-                Citation(r.passage.title, r.passage.doc, r.passage.text, r.passage.perspective)
-                for r in answer.passages[:2]
-            )
-            if answer.answered
-            else (),
-        )
+        return reply_for(answer)
 
     def cite(self, topic: str) -> Citation | None:
+        """The single sentence that best supports `topic`, for quoting next to photo feedback."""
         answer = self.ask(topic)
         if not answer.answered:
             return None
-        best = answer.passages[0].passage
-        return Citation(best.title, best.doc, best.text, best.perspective)
+        best = answer.quoted[0].passage
+        query = self.analyse(topic)
+        sentences = split_sentences(best.text.split("\n\n")[-1]) or [best.text]
+        scored = [
+            (Index([Passage(best.doc, best.title, best.perspective, s)]).scores(query.terms)[0], s)
+            for s in sentences
+        ]
+        quote = max(scored, key=lambda pair: pair[0])[1]
+        return citation_for(best, quote)

@@ -1,0 +1,135 @@
+"""Turning ranked passages into a reply: the best passage first, support after, both sides labelled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.knowledge.passages import Passage
+from bot.messages import Citation, Reply, ReplyKind, Section
+
+SUPPORT_RATIO = 0.45
+"""A passage joins the answer when it scores at least this share of the best one."""
+OTHER_SIDE_RATIO = 0.25
+MAX_SUPPORTING = 2
+
+CAPABILITIES = (
+    "I can answer questions about AI-generated vs. professional headshots: what they cost, how far "
+    "people trust them, using them on LinkedIn, a website or a job application, and when to refresh "
+    "your photo. You can also post a photo for me to check, or ask me to remind you to refresh it."
+)
+
+
+@dataclass(frozen=True)
+class RankedPassage:
+    passage: Passage
+    score: float
+
+
+@dataclass
+class Answer:
+    answered: bool
+    answer: str
+    passages: list[RankedPassage] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    quoted: list[RankedPassage] = field(default_factory=list)  # the passages the answer relies on
+    note: str | None = None  # e.g. "I answer in English."
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answered": self.answered,
+            "answer": self.answer,
+            "passages": [
+                {
+                    "doc": r.passage.doc,
+                    "title": r.passage.title,
+                    "perspective": r.passage.perspective,
+                    "text": r.passage.text,
+                    "score": round(r.score, 4),
+                }
+                for r in self.passages
+            ],
+        }
+
+
+def citation_for(passage: Passage, quote: str | None = None) -> Citation:
+    return Citation(passage.title, passage.doc, quote or passage.text, passage.perspective)
+
+
+def _section(passage: Passage, heading: str | None = None) -> Section:
+    body = passage.text
+    section_heading = heading
+    if passage.section and body.startswith(passage.section):
+        body = body[len(passage.section) :].strip()
+        section_heading = heading or passage.section
+    return Section(body=body, heading=section_heading, label=passage.label or passage.title)
+
+
+def compose(ranked: list[RankedPassage], *, two_sided: bool, note: str | None) -> Answer:
+    """An answered question: lead passage, supporting passages, and the other side when there is one."""
+    usable = [r for r in ranked if not r.passage.promotional and r.score > 0]
+    lead = usable[0]
+    chosen = [lead]
+    for candidate in usable[1:]:
+        if len(chosen) > MAX_SUPPORTING or candidate.score < SUPPORT_RATIO * lead.score:
+            break
+        chosen.append(candidate)
+    stances = {r.passage.stance for r in chosen}
+    other_side: RankedPassage | None = None
+    if two_sided or len(stances) > 1:
+        for candidate in usable[1:]:
+            if (
+                candidate.passage.stance != lead.passage.stance
+                and candidate.score >= OTHER_SIDE_RATIO * lead.score
+            ):
+                other_side = candidate
+                break
+    supporting = [r for r in chosen[1:] if other_side is None or r.passage.doc != other_side.passage.doc]
+    if other_side is not None:
+        supporting = [r for r in chosen[1:] if r.passage.stance == lead.passage.stance][:1]
+    sections = [_section(lead.passage)]
+    lines: list[str] = []
+    if note:
+        lines += [note, ""]
+    lines += [_quote_block(lead.passage)]
+    for r in supporting:
+        sections.append(_section(r.passage))
+        lines += ["", _quote_block(r.passage)]
+    quoted = [lead, *supporting]
+    if other_side is not None:
+        sections.append(_section(other_side.passage, heading="The other side"))
+        lines += ["", "The other side:", _quote_block(other_side.passage)]
+        quoted.append(other_side)
+    return Answer(True, "\n".join(lines), ranked, sections, quoted, note)
+
+
+def _quote_block(passage: Passage) -> str:
+    text = " ".join(passage.text.split())
+    return f"“{text}”\n— {passage.label or passage.title}: {passage.title}"
+
+
+def decline(ranked: list[RankedPassage], reason: str, note: str | None = None) -> Answer:
+    text = f"{reason} {CAPABILITIES}"
+    if note:
+        text = f"{note} {text}"
+    return Answer(False, text, ranked, [Section(body=reason), Section(body=CAPABILITIES)], [], note)
+
+
+def reply_for(answer: Answer) -> Reply:
+    if not answer.answered:
+        return Reply(text=answer.answer, kind=ReplyKind.DECLINE, sections=tuple(answer.sections))
+    citations = tuple(citation_for(r.passage) for r in answer.quoted)
+    sources = "\n".join(
+        f"  — {c.title}" + (f" ({c.perspective})" if c.perspective else "") for c in citations
+    )
+    title = "From the documents"
+    sections = tuple(answer.sections)
+    if answer.note:
+        sections = (Section(body=answer.note), *sections)
+    return Reply(
+        text=f"{answer.answer}\n\nSources:\n{sources}",
+        kind=ReplyKind.ANSWER,
+        title=title,
+        sections=sections,
+        citations=citations,
+    )

@@ -1,0 +1,98 @@
+"""BM25 over the passages, with weighted query terms.
+
+Written here rather than taken from bm25s or rank-bm25 (both were checked): the ranking needs a
+*weight per query term* (a synonym counts less than the user's own word) and a second, lower-weight
+field (a passage's heading and neighbouring sentences), which neither library's query API takes; the
+corpus is ~60 passages, so pure Python scores a question in well under a millisecond, and keeping
+numpy off this path keeps `headshot ask` starting fast.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.knowledge.passages import Passage
+from bot.knowledge.vocabulary import STOPWORDS, stem, words
+
+K1 = 1.2
+B = 0.6
+CONTEXT_WEIGHT = 0.35
+PROMOTIONAL_FACTOR = 0.3
+FUZZY_CUTOFF = 0.8
+
+
+@dataclass
+class _Field:
+    tf: list[Counter[str]]
+    lengths: list[int]
+    average: float
+    idf: dict[str, float]
+
+    @classmethod
+    def build(cls, texts: list[str]) -> _Field:
+        tf = [Counter(index_stems(t)) for t in texts]
+        lengths = [sum(c.values()) for c in tf]
+        average = (sum(lengths) / len(lengths)) if lengths else 1.0
+        df: Counter[str] = Counter()
+        for counts in tf:
+            df.update(counts.keys())
+        n = len(texts)
+        # BM25+ style floor: a term in every passage still counts a little
+        idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        return cls(tf, lengths, max(average, 1.0), idf)
+
+    def score(self, i: int, terms: dict[str, float]) -> float:
+        counts = self.tf[i]
+        norm = K1 * (1 - B + B * self.lengths[i] / self.average)
+        total = 0.0
+        for term, weight in terms.items():
+            f = counts.get(term)
+            if f:
+                total += weight * self.idf[term] * f * (K1 + 1) / (f + norm)
+        return total
+
+
+def index_stems(text: str) -> list[str]:
+    return [stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+
+
+class Index:
+    def __init__(self, passages: list[Passage]) -> None:
+        self.passages = passages
+        self._text = _Field.build([p.text for p in passages])
+        self._context = _Field.build([p.context for p in passages])
+        self.vocabulary: frozenset[str] = frozenset(self._text.idf) | frozenset(self._context.idf)
+        raw = {w for p in passages for w in words(p.text) if len(w) >= 4 and w not in STOPWORDS}
+        self._raw_words = tuple(sorted(raw))
+        self._correct = lru_cache(maxsize=4096)(self._closest)
+
+    def knows(self, stemmed: str) -> bool:
+        return stemmed in self.vocabulary
+
+    def idf(self, stemmed: str) -> float:
+        return self._text.idf.get(stemmed, 0.0)
+
+    def correct(self, word: str, extra: frozenset[str] = frozenset()) -> str | None:
+        return self._correct(word, extra)
+
+    def _closest(self, word: str, extra: frozenset[str]) -> str | None:
+        candidates = [
+            w
+            for w in (*self._raw_words, *extra)
+            if abs(len(w) - len(word)) <= 2 and (w[0] == word[0] or w[1:3] == word[1:3])
+        ]
+        found = difflib.get_close_matches(word, candidates, n=1, cutoff=FUZZY_CUTOFF)
+        return found[0] if found else None
+
+    def scores(self, terms: dict[str, float]) -> list[float]:
+        results: list[float] = []
+        for i, passage in enumerate(self.passages):
+            score = self._text.score(i, terms) + CONTEXT_WEIGHT * self._context.score(i, terms)
+            if passage.promotional:
+                score *= PROMOTIONAL_FACTOR
+            results.append(score)
+        return results

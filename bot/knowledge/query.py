@@ -1,0 +1,197 @@
+"""Reading a question: its weighted search terms, the topics it touches, and the signals for declining.
+
+Everything here works on the user's text only; the index supplies the vocabulary it may be matched
+against (for typo correction and for judging how much of the question the documents cover).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from bot.knowledge.vocabulary import (
+    CONCEPTS,
+    FOREIGN_MARKERS,
+    GLOSSARY,
+    INJECTION,
+    QUESTION_WORDS,
+    STOPWORDS,
+    TYPOS,
+    UNCOVERED,
+    Concept,
+    stem,
+    words,
+)
+
+LONG_MESSAGE_CHARS = 500
+"""Above this, the question is taken from the end of the message (where people put it) and the rest
+is background that ranks at a low weight."""
+BACKGROUND_WEIGHT = 0.15
+_FOCUS_MARKER = re.compile(
+    r"(?:tl;?dr|anyway|so my question is|my question is|question:|long story short|bottom line)[:,\s-]*",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+@dataclass
+class Query:
+    text: str
+    terms: dict[str, float] = field(default_factory=dict)  # stem -> weight
+    concepts: list[Concept] = field(default_factory=list)
+    uncovered: list[str] = field(default_factory=list)  # topics the documents do not cover
+    content: list[str] = field(default_factory=list)  # the question's own meaningful words (stems)
+    covered: list[str] = field(default_factory=list)  # of those, the ones the documents know
+    foreign: bool = False
+    injection: bool = False
+    has_letters: bool = False
+
+    @property
+    def on_topic(self) -> bool:
+        """Mentions photos, AI or photographers (or LinkedIn), i.e. the bot's subject."""
+        return any(c.generic or c.name == "linkedin" for c in self.concepts)
+
+    @property
+    def two_sided(self) -> bool:
+        return any(c.two_sided for c in self.concepts if not c.generic)
+
+    @property
+    def coverage(self) -> float:
+        return len(self.covered) / len(self.content) if self.content else 1.0
+
+
+def _trigger_index() -> dict[str, list[tuple[tuple[str, ...], Concept]]]:
+    index: dict[str, list[tuple[tuple[str, ...], Concept]]] = {}
+    for concept in CONCEPTS:
+        for trigger in concept.triggers:
+            stems = tuple(stem(w) for w in words(trigger))
+            if stems:
+                index.setdefault(stems[0], []).append((stems, concept))
+    return index
+
+
+_TRIGGERS = _trigger_index()
+_UNCOVERED_TRIGGERS = [
+    (tuple(stem(w) for w in words(trigger)), topic.topic)
+    for topic in UNCOVERED
+    for trigger in topic.triggers
+    if words(trigger)
+]
+_GENERIC_STEMS = frozenset(stem(w) for c in CONCEPTS if c.generic for t in c.triggers for w in words(t))
+TRIGGER_WORDS = frozenset(w for c in CONCEPTS for t in c.triggers for w in words(t))
+_STOP_STEMS = frozenset(stem(w) for w in STOPWORDS)
+
+
+def looks_foreign(tokens: list[str]) -> bool:
+    if len(tokens) < 3:
+        return False
+    marked = sum(1 for t in tokens if t in FOREIGN_MARKERS and t not in {"a", "i", "o", "me", "die"})
+    english = sum(1 for t in tokens if t in STOPWORDS and t not in FOREIGN_MARKERS)
+    return marked >= 2 and marked > english
+
+
+def focus_of(text: str) -> tuple[str, str]:
+    """(the question, the background) of a long message; short messages are all question."""
+    if len(text) <= LONG_MESSAGE_CHARS:
+        return text, ""
+    markers = list(_FOCUS_MARKER.finditer(text))
+    if markers and len(text) - markers[-1].end() > 10:
+        cut = markers[-1].end()
+        return text[cut:], text[:cut]
+    sentences = _SENTENCE.split(text.strip())
+    for index in range(len(sentences) - 1, -1, -1):
+        if "?" in sentences[index]:
+            return " ".join(sentences[index:]), " ".join(sentences[:index])
+    return " ".join(sentences[-2:]), " ".join(sentences[:-2])
+
+
+def _tokens(text: str, foreign: bool) -> list[str]:
+    tokens: list[str] = []
+    for token in words(text):
+        if foreign and token in GLOSSARY:
+            tokens.extend(GLOSSARY[token].split())
+        else:
+            tokens.append(TYPOS.get(token, token))
+    return tokens
+
+
+def _matches(stems: list[str]) -> Iterable[tuple[int, int, Concept]]:
+    for start, first in enumerate(stems):
+        for phrase, concept in _TRIGGERS.get(first, ()):
+            if tuple(stems[start : start + len(phrase)]) == phrase:
+                yield start, len(phrase), concept
+
+
+def analyse(
+    text: str,
+    *,
+    known: Callable[[str], bool],
+    correct: Callable[[str], str | None],
+) -> Query:
+    """`known(stem)`: the documents use this stem. `correct(word)`: the known word a typo stands for."""
+    query = Query(text=text, has_letters=bool(_LETTER.search(text)))
+    query.injection = bool(INJECTION.search(text))
+    focus, background = focus_of(text)
+    all_tokens = words(text)
+    query.foreign = looks_foreign(all_tokens)
+    for part, scale in ((focus, 1.0), (background, BACKGROUND_WEIGHT)):
+        if part.strip():
+            _add_part(query, part, scale, known=known, correct=correct)
+    return query
+
+
+def _add_part(
+    query: Query,
+    text: str,
+    scale: float,
+    *,
+    known: Callable[[str], bool],
+    correct: Callable[[str], str | None],
+) -> None:
+    tokens = _tokens(text, query.foreign)
+    stems = [stem(t) for t in tokens]
+    in_trigger = [False] * len(stems)
+    for start, length, concept in _matches(stems):
+        for i in range(start, start + length):
+            in_trigger[i] = True
+        if concept not in query.concepts and scale == 1.0:
+            query.concepts.append(concept)
+        for expansion in concept.expands:
+            for word in words(expansion):
+                s = stem(word)
+                query.terms[s] = max(query.terms.get(s, 0.0), concept.weight * scale)
+    if scale == 1.0:
+        for phrase, topic in _UNCOVERED_TRIGGERS:
+            if topic not in query.uncovered and _contains(stems, phrase):
+                query.uncovered.append(topic)
+    for token, s, triggered in zip(tokens, stems, in_trigger, strict=True):
+        if token in STOPWORDS or s in _STOP_STEMS or (len(token) < 2 and not token.isdigit()):
+            continue
+        weight = 1.0 * scale
+        content = s not in _GENERIC_STEMS and token not in QUESTION_WORDS
+        found = triggered or known(s)
+        if not found and len(token) >= 4 and not token.isdigit():
+            fixed = correct(token)
+            if fixed is not None:
+                s = stem(fixed)
+                weight = 0.8 * scale
+                found = True
+                for _, _, concept in _matches([s]):
+                    if concept not in query.concepts and scale == 1.0:
+                        query.concepts.append(concept)
+                    for expansion in concept.expands:
+                        for word in words(expansion):
+                            e = stem(word)
+                            query.terms[e] = max(query.terms.get(e, 0.0), concept.weight * scale)
+        if scale == 1.0 and content:
+            query.content.append(s)
+            if found:
+                query.covered.append(s)
+        query.terms[s] = max(query.terms.get(s, 0.0), weight)
+
+
+def _contains(stems: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(stems[i : i + n]) == phrase for i in range(len(stems) - n + 1))

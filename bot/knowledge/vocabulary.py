@@ -1,0 +1,501 @@
+"""How people ask versus how the documents say it: tokens, stems, and the domain vocabulary.
+
+Most real questions share few words with the passage that answers them ("how much do these ai pic
+things run you" is answered by "AI tools typically charge a flat fee—often under $50"). Three things
+bridge that gap, all applied to the question, never to the documents:
+
+- `CONCEPTS`: the topics the documents cover, each with the casual ways people ask about it
+  (*triggers*) and the words the documents use for it (*expansions*). A trigger in the question adds
+  the expansions to the query at a lower weight than the question's own words.
+- `TYPOS` and a fuzzy match against the known vocabulary for misspellings.
+- `GLOSSARY`: the domain words of a few other languages, so a question in Spanish or French about
+  prices or portraits still finds its passage (the reply says the bot answers in English).
+
+`UNCOVERED` lists headshot topics people ask about that the documents do *not* cover (camera settings,
+clothing, passports, data privacy, pixel sizes, which app to buy). A similarity score cannot tell
+these from covered questions (they are about headshots too), so the bot declines them by topic.
+Tune by adding ways of asking to a concept, not by copying eval questions.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+
+_stemmer = snowballstemmer.stemmer("english")
+_TOKEN = re.compile(r"[a-z0-9$]+(?:'[a-z]+)?")
+
+
+def fold(text: str) -> str:
+    """Lower case, accents and curly quotes folded, so “Don’t” and "dont" meet."""
+    text = text.lower().replace("’", "'").replace("‘", "'")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    """Raw lower-case tokens; "i'm" becomes "im", "$50" stays whole."""
+    return [w.replace("'", "") for w in _TOKEN.findall(fold(text))]
+
+
+@lru_cache(maxsize=8192)
+def stem(word: str) -> str:
+    return str(_stemmer.stemWord(word))
+
+
+STOPWORDS = frozenset(
+    ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "aren", "arent", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "cant", "could", "couldnt", "did", "didnt", "do", "does", "doesnt", "doing", "dont", "down", "during", "each", "few", "for", "from", "further", "had", "hadnt", "has", "hasnt", "have", "havent", "having", "he", "hed", "hes", "her", "here", "heres", "hers", "herself", "him", "himself", "his", "how", "hows", "i", "id", "ill", "im", "ive", "if", "in", "into", "is", "isnt", "it", "its", "itself", "lets", "me", "more", "most", "mustnt", "my", "myself", "no", "nor", "not", "of", "off", "on", "once", "only", "or", "other", "ought", "our", "ours", "ourselves", "out", "over", "own", "same", "shant", "she", "shed", "shes", "should", "shouldnt", "so", "some", "such", "than", "that", "thats", "the", "their", "theirs", "them", "themselves", "then", "there", "theres", "these", "they", "theyd", "theyll", "theyre", "theyve", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "wasnt", "we", "wed", "well", "were", "weve", "werent", "what", "whats", "when", "whens", "where", "wheres", "which", "while", "who", "whos", "whom", "why", "whys", "will", "with", "wont", "would", "wouldnt", "you", "youd", "youll", "youre", "youve", "your", "yours", "yourself", "yourselves", "just", "really", "actually", "even", "kinda", "sorta", "like", "lol", "lmao", "ok", "okay", "so", "um", "uh", "hey", "hi", "hello", "yeah", "yes", "nah", "rn", "tbh", "imo", "idk", "pls", "plz", "please", "thanks", "thank", "u", "ur", "r", "gonna", "wanna", "gotta", "got", "get", "gets", "getting", "thing", "things", "stuff", "one", "ones", "someone", "something", "anything", "guys", "guy", "any", "anyone", "much", "many", "lot", "lots", "bit", "i've", "i'm", "it's", "don't", "can't", "ya", "yo", "also", "maybe", "probably", "pretty", "quite", "still", "usually", "sometimes", "often", "always", "ever", "never", "now", "here", "there"]
+)
+"""Function words and chat filler: never indexed, never counted when judging coverage."""
+
+QUESTION_WORDS = frozenset({"how", "what", "why", "when", "where", "which", "who", "whom", "whose"})
+
+
+@dataclass(frozen=True)
+class Concept:
+    name: str
+    triggers: tuple[str, ...]  # words or short phrases as people type them
+    expands: tuple[str, ...]  # words the documents use for the same thing
+    weight: float = 0.6
+    generic: bool = False  # the domain itself (ai, photo): marks a question on-topic, ranks little
+    two_sided: bool = False  # the documents take different sides on it: show both
+
+
+def _c(
+    name: str,
+    triggers: str,
+    expands: str,
+    weight: float = 0.6,
+    *,
+    generic: bool = False,
+    two_sided: bool = False,
+) -> Concept:
+    return Concept(
+        name,
+        tuple(t.strip() for t in triggers.split(",") if t.strip()),
+        tuple(expands.split()),
+        weight,
+        generic,
+        two_sided,
+    )
+
+
+CONCEPTS: tuple[Concept, ...] = (
+    # --- the domain itself: on-topic markers ------------------------------------------------------------
+    _c(
+        "ai",
+        "ai, a.i, artificial, generated, generator, generate, computer made, computer-made, computer generated, "
+        "synthetic, algorithm, app, apps, tool, tools, service, services, site, sites, filter, midjourney, "
+        "chatgpt, dall-e, stable diffusion, gen ai, genai, ai-generated, robot, fake, machine, bot made",
+        "ai generated artificial algorithm synthetic tools services",
+        0.3,
+        generic=True,
+    ),
+    _c(
+        "photo",
+        "photo, photos, pic, pics, picture, pictures, pfp, avatar, profile picture, profile pic, headshot, "
+        "headshots, portrait, portraits, image, images, selfie, selfies, snap, shot, shots, mugshot, dp",
+        "headshot portrait photo image",
+        0.3,
+        generic=True,
+    ),
+    _c(
+        "photographer",
+        "photographer, photographers, photog, photogs, studio, professional, pro, pros, real photographer, "
+        "photo shoot, photoshoot, shoot, session, human photographer, camera person, real one, real photo",
+        "photographer professional session studio photography traditional real",
+        0.35,
+        generic=True,
+        two_sided=True,
+    ),
+    # --- topics the documents cover ----------------------------------------------------------------------
+    _c(
+        "cost",
+        "cost, costs, price, prices, pricing, pricey, cheap, cheaper, cheapest, expensive, afford, affordable, "
+        "budget, money, pay, paying, paid, fee, fees, dollars, bucks, $, run you, how much, save, saving, "
+        "savings, spend, broke, free, subscription, costly, worth the money",
+        "fee cost low-cost affordable affordably budget financial investment investing charge plans $50 "
+        "expensive significant",
+        0.7,
+        two_sided=True,
+    ),
+    _c(
+        "worth",
+        "worth, worth it, better, best option, should i, go with, superior, quality, value, compare, "
+        "comparison, vs, versus, or a real, instead",
+        "worth investing investment superior gold standard crucial quality",
+        0.4,
+        two_sided=True,
+    ),
+    _c(
+        "trust",
+        "trust, trusted, weird, shady, sketchy, creepy, dishonest, deceptive, deceiving, deceive, lying, lie, "
+        "catfish, catfishing, honest, honesty, judge, judged, red flag, off-putting, offputting, credible, "
+        "credibility, legit, scam, scammy, mislead, misleading, suspicious, fraud, cheating, cheat, "
+        "unprofessional, look bad, think less, put off, turn off, authentic, authenticity, genuine, real me, "
+        "perceive, perception, impression, trustworthy, integrity, transparency, sus, frowned, fake",
+        "trust trustworthiness credibility honesty deceptive authenticity doubts misleading manipulation "
+        "perceivers perception genuine facade",
+        0.6,
+        two_sided=True,
+    ),
+    _c(
+        "professions",
+        "nurse, nursing, doctor, doctors, physician, medical, medicine, healthcare, health, hospital, clinic, "
+        "therapist, therapy, counselor, counsellor, psychologist, psychiatrist, dentist, pharmacist, "
+        "lawyer, lawyers, attorney, attorneys, legal, law, paralegal, solicitor, barrister, judge, "
+        "government, gov, govt, city, council, public sector, civil servant, civil service, federal, state job, "
+        "police, cop, military, politician, official, mayor, social worker, caregiver, clinician, surgeon, "
+        "notary, banker, financial advisor, accountant",
+        "healthcare legal practice government roles accountability paramount trust deceptive field norms "
+        "honesty transparency",
+        0.8,
+    ),
+    _c(
+        "sectors",
+        "finance, bank, software, developer, engineer, programmer, coder, tech, designer, design, creative, "
+        "artist, teacher, professor, academic, lecturer, sector, industry specific, corporate",
+        "corporate finance software development creative design academic teaching sector-specific field",
+        0.6,
+    ),
+    _c(
+        "aging",
+        "old, older, outdated, dated, years, year, yrs, yr, age, aging, ageing, aged, refresh, update, "
+        "updating, new one, current, how often, long, still look like, look different, changed, grey, gray, "
+        "wrinkles, frozen, younger, expire, expiry, stale, ancient",
+        "age appearance changes outdated revisit years frozen time current look evolution discrepancy "
+        "incongruent",
+        0.7,
+    ),
+    _c(
+        "linkedin",
+        "linkedin, linked in, linkdin, linkedn",
+        "linkedin networks",
+        0.6,
+    ),
+    _c(
+        "rules",
+        "ban, banned, bans, banning, penalty, penalties, punish, allowed, allow, rules, rule, policy, policies, "
+        "tos, terms of service, against the rules, kicked, suspended, flagged, enforce, enforced, legal to, "
+        "guidelines, permitted, violate",
+        "guidelines enforced penalties stricter encourages real synthetic imagery",
+        0.7,
+    ),
+    _c(
+        "website",
+        "website, websites, personal site, site, portfolio, portfolios, blog, homepage, about page, webpage, "
+        "web page, landing page",
+        "personal websites portfolios online presence",
+        0.6,
+    ),
+    _c(
+        "jobsearch",
+        "job, jobs, job application, application, applying, apply, portal, resume, cv, recruiter, recruiters, "
+        "hiring, employer, employers, interview, job hunt, job hunting, career",
+        "job seekers employers resume career roles",
+        0.5,
+    ),
+    _c(
+        "speed",
+        "fast, faster, quick, quickly, quicker, minutes, hours, time, hurry, urgent, urgently, asap, today, "
+        "tonight, instant, instantly, convenient, convenience, easy, easier, hassle, schedule, scheduling, "
+        "travel, deadline, last minute",
+        "speed convenience minutes quickly urgently scheduling traveling waiting",
+        0.6,
+        two_sided=True,
+    ),
+    _c(
+        "customize",
+        "control, customize, customise, customization, tweak, tweaks, adjust, adjustments, change, changes, "
+        "choose, pick, tailor, background, backdrop, outfit, clothes, style, styles, lighting options, "
+        "how it turns out, turns out, say in, options",
+        "control adjust tailor customization precisely backdrop clothing style adjustments feedback final "
+        "result",
+        0.6,
+        two_sided=True,
+    ),
+    _c(
+        "retouch",
+        "redo, redos, retake, retakes, reshoot, edit, edits, editing, retouch, retouching, touch up, touchups, "
+        "photoshop, photoshopped, airbrush, fix, revisions, revision, don't like, dont like, don't love, "
+        "dont love, not happy, review",
+        "review adjust retouching shots natural polished feedback adjustments",
+        0.6,
+    ),
+    _c(
+        "direction",
+        "pose, poses, posing, stand, standing, where to look, how to look, direct, direction, directing, "
+        "coach, coaching, guidance, guide me, tips, tell me how, nervous, awkward, camera shy, smile, "
+        "smiling, body language, expression, expressions, angle, angles, feedback",
+        "coach body language facial expressions posing techniques direction guidance feedback loop",
+        0.6,
+    ),
+    _c(
+        "errors",
+        "lopsided, distorted, distortion, glitch, glitchy, wonky, freaky, creepy, extra fingers, fingers, "
+        "uncanny, messed up, mess up, deformed, wrong, mistakes, mistake, artifacts, artefacts, surreal, "
+        "weird looking, looks off, off, eyes, teeth, ears, hands, nose, asymmetrical, warped, melted, "
+        "bizarre, strange, broken, errors, error, accurate, accuracy, inaccurate",
+        "errors distortions misaligned eyes uneven skin tones unnatural proportions surreal awkward off "
+        "inaccuracies mistakes artificial",
+        0.6,
+    ),
+    _c(
+        "generic",
+        "same, samey, alike, generic, cookie cutter, cookie-cutter, bland, plastic, too perfect, too smooth, "
+        "smooth, airbrushed, fake looking, fake-looking, boring, soulless, stock photo, stock, template, "
+        "uniform, identical, clone",
+        "generic artificially perfect one-size-fits-all smooth exaggerated artificial",
+        0.6,
+    ),
+    _c(
+        "details",
+        "realistic, realism, real looking, detail, details, skin, texture, lighting, light, lit, natural, "
+        "lifelike, life-like",
+        "realistic details skin texture natural lighting subtle",
+        0.5,
+    ),
+    _c(
+        "training",
+        "upload, uploading, uploads, blurry, blurred, phone, iphone, camera roll, input, inputs, reference, "
+        "source photos, how many photos, bad photos, low quality, low-quality, grainy, dark photos, "
+        "casual photos, snapshots, train, training, feed, need photos, photos of me",
+        "upload quality photos selfies casual pictures low-quality training reference images data well-lit",
+        0.7,
+    ),
+    _c(
+        "personality",
+        "personality, who i am, real me, individuality, individual, character, unique, myself, "
+        "the real you, soul, essence, true self, as a person, my vibe, vibe",
+        "individuality personality unique expressions true reflection essence human touch",
+        0.6,
+    ),
+    _c(
+        "brand",
+        "brand, branding, company, business, businesses, small business, startup, team, corporate image, "
+        "identity, message, audience, image i want",
+        "brand alignment values identity company audience",
+        0.6,
+    ),
+    _c(
+        "industry",
+        "work, what i do, industry, field, line of work, occupation, profession, my job, goals, before the shoot, "
+        "before shooting, get to know, consultation, understand",
+        "industry goals audience understand image project",
+        0.5,
+    ),
+    _c(
+        "audience_fit",
+        "who, whom, good fit, fit, suited, suitable, ideal, best for, meant for, made for, good for, target, "
+        "for whom, worth it for",
+        "freelancers job seekers entrepreneurs appealing",
+        0.5,
+    ),
+    _c(
+        "disclose",
+        "disclose, disclosure, tell people, admit, label, labeled, labelled, mention, transparent, "
+        "be upfront, upfront, honest about, ethical, ethics, moral, morally, responsible, responsibly, "
+        "caption, say it's ai, let people know",
+        "disclose transparency ethical responsible credible guidelines",
+        0.7,
+    ),
+    _c(
+        "proscons",
+        "pros, cons, pros and cons, advantages, advantage, disadvantages, disadvantage, benefits, benefit, "
+        "downsides, downside, drawbacks, drawback, tradeoffs, trade-offs, tradeoff, upside, upsides, risks, "
+        "risk, good and bad, worth considering",
+        "benefits downsides trade-offs strengths advantage concerns",
+        0.6,
+        two_sided=True,
+    ),
+    _c(
+        "access",
+        "democratization, democratize, access, accessible, barriers, barrier, excluded, exclusion, "
+        "cant afford, can't afford, everyone, anyone, inclusive, low income, poor",
+        "democratization excluded barriers bridge empowers reach",
+        0.6,
+    ),
+    _c(
+        "complement",
+        "alongside, pair, combine, together with, along with, samples, testimonials, credibility boost, "
+        "back it up, make it credible",
+        "pair authentic content writing work samples testimonials reinforce credibility",
+        0.6,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Uncovered:
+    topic: str  # how the decline names it: "The documents don't cover {topic}."
+    triggers: tuple[str, ...]
+
+
+def _u(topic: str, triggers: str) -> Uncovered:
+    return Uncovered(topic, tuple(t.strip() for t in triggers.split(",") if t.strip()))
+
+
+UNCOVERED: tuple[Uncovered, ...] = (
+    _u(
+        "camera settings or photo technique",
+        "camera settings, settings, aperture, shutter, iso, f-stop, fstop, lens, lenses, focal, mm, tripod, "
+        "dslr, mirrorless, flash, softbox, exposure, white balance, raw, megapixel, megapixels, ring light",
+    ),
+    _u(
+        "what to wear or how to style yourself",
+        "wear, wearing, blazer, suit, tie, shirt, dress, jacket, glasses, makeup, make-up, hair, haircut, "
+        "jewelry, jewellery, beard, shave, colors to wear, colour to wear, outfit for",
+    ),
+    _u(
+        "ID documents such as passports",
+        "passport, passports, visa, driver's license, drivers license, driving licence, license photo, "
+        "id card, national id, green card, official id, government id, dmv",
+    ),
+    _u(
+        "data privacy or what the services do with your photos",
+        "privacy, private, data, gdpr, delete, deleted, deletion, keep my, store my, stored, sell my, "
+        "my selfies after, retention, consent, secure, security, hacked, leak, leaked",
+    ),
+    _u(
+        "image sizes or dimensions",
+        "pixels, pixel, px, dimensions, dimension, resolution, dpi, file size, aspect ratio, 400x400, "
+        "crop size, how big, size should, what size",
+    ),
+    _u(
+        "which app or service to buy",
+        "which app, best app, which service, best service, which tool, best tool, which one is best, "
+        "which is best, recommend an app, recommend a service, headshotpro, aragon, betterpic, "
+        "try it on, tryitonai, secta, dreamwave, photoai, remini, lensa, prices of apps",
+    ),
+    _u(
+        "copyright or who owns the images",
+        "copyright, copyrighted, own the rights, ownership, license, licence, royalty, commercial use",
+    ),
+    _u(
+        "account or password help",
+        "password, login, log in, sign in, account, reset my, 2fa, two factor, username, locked out",
+    ),
+)
+
+TYPOS: dict[str, str] = {
+    "linkdin": "linkedin",
+    "linkedn": "linkedin",
+    "linkin": "linkedin",
+    "lnkedin": "linkedin",
+    "photog": "photographer",
+    "photogs": "photographers",
+    "fotographer": "photographer",
+    "pic": "photo",
+    "pics": "photos",
+    "pfp": "photo",
+    "headshoot": "headshot",
+    "hedshot": "headshot",
+    "protrait": "portrait",
+    "proffesional": "professional",
+    "profesional": "professional",
+    "proffessional": "professional",
+    "cheep": "cheap",
+    "expencive": "expensive",
+    "expensiv": "expensive",
+    "wierd": "weird",
+    "trustworthy": "trust",
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "y": "why",
+    "pls": "please",
+    "w": "with",
+    "b4": "before",
+    "yrs": "years",
+    "yr": "year",
+    "tho": "though",
+    "thru": "through",
+    "gen": "generated",
+}
+
+GLOSSARY: dict[str, str] = {
+    # Spanish
+    "cuanto": "how much",
+    "cuesta": "cost",
+    "cuestan": "cost",
+    "precio": "price",
+    "precios": "price",
+    "barato": "cheap",
+    "caro": "expensive",
+    "retrato": "portrait",
+    "retratos": "portrait",
+    "foto": "photo",
+    "fotos": "photos",
+    "fotografia": "photo",
+    "fotografo": "photographer",
+    "fotografos": "photographers",
+    "ia": "ai",
+    "profesional": "professional",
+    "profesionales": "professional",
+    "confianza": "trust",
+    "confiar": "trust",
+    "enganoso": "deceptive",
+    "actualizar": "update",
+    "anos": "years",
+    "viejo": "old",
+    "vieja": "old",
+    "medico": "doctor",
+    "enfermera": "nurse",
+    "abogado": "lawyer",
+    "gobierno": "government",
+    "sitio": "website",
+    "web": "website",
+    "rapido": "fast",
+    "ventajas": "advantages",
+    "desventajas": "disadvantages",
+    "hecho": "made",
+    # French
+    "combien": "how much",
+    "coute": "cost",
+    "prix": "price",
+    "cher": "expensive",
+    "photographe": "photographer",
+    "confiance": "trust",
+    "avocat": "lawyer",
+    "infirmiere": "nurse",
+    "medecin": "doctor",
+    "site": "website",
+    "vieille": "old",
+    "ans": "years",
+    # German
+    "kostet": "cost",
+    "kosten": "cost",
+    "preis": "price",
+    "teuer": "expensive",
+    "billig": "cheap",
+    "bild": "photo",
+    "bewerbungsfoto": "headshot",
+    "fotograf": "photographer",
+    "vertrauen": "trust",
+    "ki": "ai",
+    "anwalt": "lawyer",
+    "arzt": "doctor",
+    "jahre": "years",
+    # Portuguese / Italian overlaps
+    "quanto": "how much",
+    "custa": "cost",
+    "costa": "cost",
+}
+
+FOREIGN_MARKERS = frozenset(
+    ["el", "la", "los", "las", "un", "una", "unos", "unas", "de", "del", "que", "con", "por", "para", "es", "son", "como", "cuanto", "cuesta", "mas", "menos", "o", "y", "pero", "puedo", "debo", "mi", "tu", "su", "hecho", "usar", "tengo", "esta", "este", "esto", "muy", "qué", "sí", "le", "les", "des", "du", "et", "est", "pour", "avec", "une", "sont", "mon", "ma", "mes", "combien", "ce", "cette", "puis", "je", "vous", "nous", "der", "die", "das", "und", "ist", "ein", "eine", "mit", "fur", "nicht", "ich", "sie", "wie", "viel", "kostet", "mein", "meine"]
+)
+
+INJECTION = re.compile(
+    r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instruction|instructions|prompt|rules|"
+    r"guidelines|directions|above|previous|prior)\b"
+    r"|\bsystem\s+prompt\b|\byou\s+are\s+now\b|\bact\s+as\b|\bpretend\s+(to\s+be|you)\b|\bjailbreak\b"
+    r"|\bdeveloper\s+mode\b|\bdan\s+mode\b|\breveal\b.{0,30}\b(prompt|instructions|secret|config)\b"
+    r"|\b(print|show|repeat|output)\b.{0,30}\b(your|the)\s+(prompt|instructions|system)\b"
+    r"|\bnew\s+instructions?\b|\bfrom\s+now\s+on\b",
+    re.IGNORECASE | re.DOTALL,
+)
