@@ -23,6 +23,7 @@ from bot.messages import (
     ReplyKind,
     Section,
 )
+from bot.reminders.commands import looks_like_reminder_command
 
 if TYPE_CHECKING:
     from bot.knowledge import KnowledgeBase
@@ -139,9 +140,10 @@ class Brain:
                     kind=ReplyKind.HELP,
                 )
             ]
-        handled = self.reminders.handle(incoming)
-        if handled is not None:
-            return handled
+        if looks_like_reminder_command(text):  # regex only: plain questions never open the store
+            handled = self.reminders.handle(incoming)
+            if handled is not None:
+                return handled
         question = _ASK_WORD.sub("", text, count=1)
         if not question.strip():
             return [Reply(text="What would you like to know about headshots?", kind=ReplyKind.HELP)]

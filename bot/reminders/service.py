@@ -1,12 +1,53 @@
-"""Reminder commands and the store behind them. (Placeholder until the store lands.)"""
+"""Reminder commands, identical on every adapter, and the store behind them.
+
+Privacy: every lookup a user can trigger is filtered by the asking user's own (platform, user), and
+"not yours" is answered exactly like "does not exist", so nobody can see or cancel another person's
+reminders, or even learn that a number is taken.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from bot.messages import ActionEvent, Conversation, Incoming, Reply
+from dateutil.relativedelta import relativedelta
+
+from bot.messages import Action, ActionEvent, ActionId, Conversation, Incoming, Reply, ReplyKind, Section
+from bot.reminders import commands as cmd
+from bot.reminders.database import DEFAULT_BUSY_TIMEOUT_MS
+from bot.reminders.models import ReminderKind, ReminderStatus
+from bot.reminders.outdated import suggestions_due
+from bot.reminders.store import CapReached, NewReminder, ReminderRecord, ReminderStore
+from bot.reminders.when import (
+    EXAMPLES,
+    When,
+    WhenError,
+    describe_recurrence,
+    find_zone,
+    parse_duration,
+    parse_when,
+    resolve_zone,
+    shift,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_ACTIVE_REMINDERS = 10
+MAX_TEXT_LENGTH = 300
+DEFAULT_SNOOZE = "1 month"
+DEFAULT_TEXT = "Time to refresh your headshot! A portrait is worth revisiting every 1–2 years."
+SUGGESTION_TEXT = (
+    "Your profile photo here hasn’t changed in over {years}. Headshots are worth revisiting every 1–2 "
+    "years — post a new one and I’ll check it for you. (Say “opt out” and I won’t suggest this again.)"
+)
+_WHEN_START = re.compile(
+    r"\b(?:in|on|at|by|next|every|tomorrow|yearly|annually|monthly|weekly|daily|\d{4}-\d{2}-\d{2})\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -17,22 +58,398 @@ class AvatarSighting:
 
 
 class ReminderService:
-    def __init__(self, database_url: str, *, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        clock: Callable[[], datetime],
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+        max_active: int = MAX_ACTIVE_REMINDERS,
+    ) -> None:
         self.database_url = database_url
         self.clock = clock
+        self.max_active = max_active
+        self.store = ReminderStore(database_url, busy_timeout_ms=busy_timeout_ms)
+
+    def close(self) -> None:
+        self.store.close()
+
+    # --- messages ---------------------------------------------------------------------------------
 
     def handle(self, incoming: Incoming) -> list[Reply] | None:
         """Replies when the message is a reminder command; None when it is not one."""
+        command = cmd.parse_command(incoming.text)
+        if command is None:
+            return None
+        conversation = incoming.conversation
+        match command:
+            case cmd.SetReminder(rest=rest):
+                return [self._set(conversation, rest, incoming.user_timezone)]
+            case cmd.ListReminders():
+                return self._list(conversation, incoming.user_timezone)
+            case cmd.CancelReminder(reminder_id=reminder_id):
+                return [self._cancel(conversation, reminder_id)]
+            case cmd.SnoozeReminder(reminder_id=reminder_id, duration=duration):
+                return [self._snooze(conversation, reminder_id, duration, incoming.user_timezone)]
+            case cmd.Done():
+                return [self._done(conversation, None, incoming.user_timezone)]
+            case cmd.OptSuggestions(opt_out=opt_out):
+                return [self._opt(conversation, opt_out)]
+            case cmd.SetTimezone(zone=zone):
+                return [self._timezone(conversation, zone, incoming.user_timezone)]
+            case cmd.TrackPhotos(enable=enable):
+                return [self._track(conversation, enable, incoming.user_is_admin)]
+            case cmd.RefreshInterval(length=length):
+                return [self._interval(conversation, length)]
         return None
 
     def handle_action(self, event: ActionEvent) -> list[Reply] | None:
+        conversation = event.conversation
+        if event.action_id == ActionId.REMIND_IN_A_YEAR:
+            return [self._set(conversation, f"in {event.value or '12 months'}", event.user_timezone)]
+        if event.action_id == ActionId.SNOOZE:
+            reminder_text, _, duration = event.value.partition(":")
+            reminder_id = _int(reminder_text)
+            if reminder_id is None:
+                return [_private_error("That snooze button is no longer valid.")]
+            return [self._snooze(conversation, reminder_id, duration or None, event.user_timezone)]
+        if event.action_id == ActionId.DONE:
+            return [self._done(conversation, _int(event.value), event.user_timezone)]
+        if event.action_id == ActionId.CANCEL:
+            reminder_id = _int(event.value)
+            if reminder_id is None:
+                return [_private_error("That cancel button is no longer valid.")]
+            return [self._cancel(conversation, reminder_id)]
         return None
 
     def list_replies(self, conversation: Conversation) -> list[Reply]:
-        return []
+        return self._list(conversation, None)
+
+    # --- avatar sightings ---------------------------------------------------------------------------
 
     def record_sightings(self, platform: str, workspace: str, sightings: Sequence[AvatarSighting]) -> None:
-        return None
+        stored = self.store.record_sightings(
+            platform, workspace, [(s.user, s.avatar_hash, s.seen_at) for s in sightings]
+        )
+        settings = self.store.workspace_settings(platform, workspace)
+        if not settings.photo_tracking or not stored:
+            return
+        now = self.clock()
+        interval = relativedelta(months=settings.refresh_interval_months)
+        users = [s.user for s in stored]
+        due = suggestions_due(
+            stored,
+            now=now,
+            interval=interval,
+            opted_out=self.store.opted_out(platform, users),
+            recently_suggested=self.store.users_with_recent_suggestion(
+                platform, workspace, users, now - interval
+            ),
+        )
+        if not due:
+            return
+        text = SUGGESTION_TEXT.format(years=_describe_months(settings.refresh_interval_months))
+        self.store.add_many(
+            [
+                # channel "" asks the adapter for a direct message: the suggestion is personal.
+                NewReminder(platform, workspace, "", user, text, now, kind=ReminderKind.SUGGESTION.value)
+                for user in due
+            ],
+            now=now,
+        )
+        log.info("scheduled %d refresh suggestions", len(due), extra={"platform": platform})
 
     def tracking_enabled(self, platform: str, workspace: str) -> bool:
-        return False
+        return self.store.workspace_settings(platform, workspace).photo_tracking
+
+    # --- commands ---------------------------------------------------------------------------------
+
+    def zone_for(self, conversation: Conversation, reported: str | None) -> ZoneInfo:
+        """The user's zone: what the platform reports, else their stored preference, else UTC."""
+        if reported and find_zone(reported):
+            return resolve_zone(reported)
+        return resolve_zone(self.store.preferences(conversation.platform, conversation.user).timezone)
+
+    def _set(self, conversation: Conversation, rest: str, reported_zone: str | None) -> Reply:
+        zone = self.zone_for(conversation, reported_zone)
+        now = self.clock()
+        try:
+            when, text = _split_when_and_text(rest, now=now, zone=zone)
+        except WhenError as exc:
+            return _private_error(str(exc))
+        item = NewReminder(
+            platform=conversation.platform,
+            workspace=conversation.workspace,
+            channel=conversation.channel,
+            user=conversation.user,
+            text=(text or DEFAULT_TEXT)[:MAX_TEXT_LENGTH],
+            due_at=when.due_at,
+            recurrence=when.recurrence,
+        )
+        try:
+            record = self.store.add(item, now=now, cap=self.max_active)
+        except CapReached as exc:
+            return _private_error(
+                f"You already have {exc.cap} active reminders, the most I keep per person. "
+                "Say “reminders” to see them and “cancel N” to make room."
+            )
+        repeat = f", then {describe_recurrence(record.recurrence)}" if record.recurrence else ""
+        return Reply(
+            text=(
+                f"Got it — I’ll remind you {_format_local(when.local)}{repeat}: “{record.text}” "
+                f"(reminder #{record.id}). Say “reminders” to see yours or “cancel {record.id}” to cancel it."
+            ),
+            kind=ReplyKind.REMINDER,
+            private=True,
+            actions=(Action(f"Cancel #{record.id}", ActionId.CANCEL, str(record.id), style="danger"),),
+            extras={"reminder_id": str(record.id)},
+        )
+
+    def _list(self, conversation: Conversation, reported_zone: str | None) -> list[Reply]:
+        records = self.store.active_for(conversation.platform, conversation.user)
+        if not records:
+            return [
+                Reply(
+                    text="You have no reminders. Say “remind me in 18 months” to set one.",
+                    kind=ReplyKind.REMINDER,
+                    title="Your reminders",
+                    private=True,
+                )
+            ]
+        zone = self.zone_for(conversation, reported_zone)
+        sections = tuple(Section(body=_describe(record, zone), heading=f"#{record.id}") for record in records)
+        lines = "\n".join(f"#{record.id} · {_describe(record, zone)}" for record in records)
+        return [
+            Reply(
+                text=f"Your reminders:\n{lines}\nSay “cancel N” to cancel one.",
+                kind=ReplyKind.REMINDER,
+                title="Your reminders",
+                sections=sections,
+                actions=tuple(
+                    Action(f"Cancel #{record.id}", ActionId.CANCEL, str(record.id), style="danger")
+                    for record in records
+                ),
+                private=True,
+            )
+        ]
+
+    def _cancel(self, conversation: Conversation, reminder_id: int | None) -> Reply:
+        if reminder_id is None:
+            return _private_error("Which one? Say “reminders” to see their numbers, then “cancel N”.")
+        if self.store.cancel(reminder_id, conversation.platform, conversation.user):
+            return _private(f"Cancelled reminder #{reminder_id}.")
+        return _private_error(
+            f"I couldn’t find an active reminder #{reminder_id} of yours. Say “reminders” to see yours."
+        )
+
+    def _snooze(
+        self,
+        conversation: Conversation,
+        reminder_id: int | None,
+        duration: str | None,
+        reported_zone: str | None,
+    ) -> Reply:
+        zone = self.zone_for(conversation, reported_zone)
+        now = self.clock()
+        phrase = duration or DEFAULT_SNOOZE
+        if re.fullmatch(r"(?:a\s+)?(?:years?|months?|weeks?|days?)", phrase.strip(), re.IGNORECASE):
+            phrase = f"1 {phrase.strip().split()[-1]}"
+        try:
+            when = parse_when(
+                phrase if parse_duration(phrase) is None else f"in {phrase}", now=now, zone=zone
+            )
+        except WhenError as exc:
+            return _private_error(str(exc))
+        if when.recurrence:
+            return _private_error("Snooze takes one moment, like “snooze 3 2 weeks”.")
+        if reminder_id is None:
+            reminder_id = self._latest_delivered(conversation)
+            if reminder_id is None:
+                return _private_error("Which one? Say “reminders” to see their numbers, then “snooze N”.")
+        record = self.store.reschedule(reminder_id, conversation.platform, conversation.user, when.due_at)
+        if record is None:
+            return _private_error(
+                f"I couldn’t find reminder #{reminder_id} of yours to snooze. Say “reminders” to see yours."
+            )
+        return _private(
+            f"Snoozed — I’ll remind you again {_format_local(when.local)} (reminder #{record.id})."
+        )
+
+    def _latest_delivered(self, conversation: Conversation) -> int | None:
+        mine = [
+            r
+            for r in self.store.list_all(user=conversation.user)
+            if r.platform == conversation.platform and r.status == ReminderStatus.DELIVERED.value
+        ]
+        return max(mine, key=lambda r: (r.due_at, r.id)).id if mine else None
+
+    def refresh_interval_months(self, conversation: Conversation) -> int:
+        own = self.store.preferences(conversation.platform, conversation.user).refresh_interval_months
+        if own:
+            return own
+        return self.store.workspace_settings(
+            conversation.platform, conversation.workspace
+        ).refresh_interval_months
+
+    def _done(self, conversation: Conversation, reminder_id: int | None, reported_zone: str | None) -> Reply:
+        """The user updated their photo: the next refresh is one interval from now."""
+        months = self.refresh_interval_months(conversation)
+        zone = self.zone_for(conversation, reported_zone)
+        now = self.clock()
+        local_due = shift(now.astimezone(zone), relativedelta(months=months))
+        self.store.cancel_kind(conversation.platform, conversation.user, ReminderKind.SUGGESTION.value)
+        if reminder_id is not None:
+            record = self.store.owned(reminder_id, conversation.platform, conversation.user)
+            if record is None:
+                return _private_error("That reminder is no longer active.")
+            if record.recurrence:
+                return _private(
+                    f"Nice work on the new photo! Your reminder #{record.id} stays on "
+                    f"({describe_recurrence(record.recurrence)})."
+                )
+            moved = self.store.reschedule(record.id, conversation.platform, conversation.user, local_due)
+            if moved is not None:
+                return _private(
+                    f"Nice work on the new photo! I’ll remind you to refresh it again "
+                    f"{_format_local(local_due)} (reminder #{moved.id})."
+                )
+        item = NewReminder(
+            conversation.platform,
+            conversation.workspace,
+            conversation.channel,
+            conversation.user,
+            DEFAULT_TEXT,
+            local_due,
+        )
+        try:
+            record = self.store.add(item, now=now, cap=self.max_active)
+        except CapReached:
+            return _private(
+                "Nice work on the new photo! (You have the most reminders I keep, so I set no new one.)"
+            )
+        return Reply(
+            text=(
+                f"Nice work on the new photo! I’ll remind you to refresh it again {_format_local(local_due)} "
+                f"(in {_describe_months(months)}; reminder #{record.id})."
+            ),
+            kind=ReplyKind.REMINDER,
+            private=True,
+            actions=(Action(f"Cancel #{record.id}", ActionId.CANCEL, str(record.id), style="danger"),),
+        )
+
+    def _opt(self, conversation: Conversation, opt_out: bool) -> Reply:
+        self.store.set_preferences(conversation.platform, conversation.user, suggestions_opted_out=opt_out)
+        if opt_out:
+            self.store.cancel_kind(conversation.platform, conversation.user, ReminderKind.SUGGESTION.value)
+            return _private(
+                "Done — I won’t suggest refreshing your photo any more. Reminders you set yourself stay. "
+                "Say “opt in” to undo."
+            )
+        return _private("You’re opted in again: I may suggest a refresh when your photo gets old.")
+
+    def _timezone(self, conversation: Conversation, zone: str | None, reported: str | None) -> Reply:
+        if zone is None:
+            stored = self.store.preferences(conversation.platform, conversation.user).timezone
+            current = stored or (reported if reported and find_zone(reported) else None) or "UTC"
+            return _private(f"Your time zone is {current}. Change it with “timezone Europe/Berlin”.")
+        canonical = find_zone(zone)
+        if canonical is None:
+            return _private_error(
+                f"I don’t know the time zone “{zone}”. Use an IANA name like Europe/Berlin, "
+                "America/New_York or Asia/Tokyo."
+            )
+        self.store.set_preferences(conversation.platform, conversation.user, timezone=canonical)
+        return _private(f"Your time zone is now {canonical}. I’ll deliver reminders in your daytime there.")
+
+    def _track(self, conversation: Conversation, enable: bool | None, is_admin: bool) -> Reply:
+        settings = self.store.workspace_settings(conversation.platform, conversation.workspace)
+        span = _describe_months(settings.refresh_interval_months)
+        if enable is None:
+            state = "on" if settings.photo_tracking else "off"
+            return _private(f"Photo tracking is {state} here (suggestions after {span} without a change).")
+        if not is_admin:
+            return _private_error("Only a workspace admin can turn photo tracking on or off.")
+        if not conversation.workspace:
+            return _private_error("Run this in the workspace or server you want to change, not in a DM.")
+        self.store.set_workspace_settings(
+            conversation.platform, conversation.workspace, photo_tracking=enable
+        )
+        if enable:
+            return _private(
+                f"Photo tracking is on: I’ll suggest a refresh, once, to people whose profile photo hasn’t "
+                f"changed in {span}. Anyone can say “opt out”."
+            )
+        return _private("Photo tracking is off: I won’t suggest photo refreshes in this workspace.")
+
+    def _interval(self, conversation: Conversation, length: str | None) -> Reply:
+        if length is None:
+            return _private(
+                "After you say “done”, I remind you again in "
+                f"{_describe_months(self.refresh_interval_months(conversation))}. "
+                "Change it with “refresh interval 18 months”."
+            )
+        delta = parse_duration(length)
+        months = None if delta is None else delta.years * 12 + delta.months
+        if months is None or not 1 <= months <= 120:
+            return _private_error("Give the interval in months or years, e.g. “refresh interval 18 months”.")
+        self.store.set_preferences(conversation.platform, conversation.user, refresh_interval_months=months)
+        return _private(
+            f"Got it: after you update your photo I’ll remind you again in {_describe_months(months)}."
+        )
+
+
+def _split_when_and_text(rest: str, *, now: datetime, zone: ZoneInfo) -> tuple[When, str | None]:
+    """ "in 18 months to update my photo", "to update my photo next year", "every year"."""
+    rest = re.sub(r"^(?:for|at)\s+(?=\S)", "", rest.strip(), flags=re.IGNORECASE) if rest else ""
+    if not rest:
+        raise WhenError(f"When should I remind you? For example {EXAMPLES}.")
+    body = re.match(r"^(?:to|about|that)\s+(?P<body>.+)$", rest, re.IGNORECASE)
+    if body:
+        text = body.group("body")
+        starts = [m.start() for m in _WHEN_START.finditer(text)]
+        error: WhenError | None = None
+        for start in reversed(starts):
+            try:
+                when = parse_when(text[start:], now=now, zone=zone)
+            except WhenError as exc:
+                error = error or exc
+                continue
+            return when, text[:start].strip(" ,") or None
+        raise error or WhenError(f"When should I remind you? Add a time, like {EXAMPLES}.")
+    when_text, _, text_part = rest.partition(" to ")
+    when = parse_when(when_text, now=now, zone=zone)
+    return when, (text_part.strip() or None)
+
+
+def _describe(record: ReminderRecord, zone: ZoneInfo) -> str:
+    parts = [_format_local(record.due_at.astimezone(zone))]
+    if record.recurrence:
+        parts.append(describe_recurrence(record.recurrence))
+    if record.kind == ReminderKind.SUGGESTION.value:
+        parts.append("suggestion")
+    return " · ".join(parts) + f" — {record.text}"
+
+
+def _format_local(moment: datetime) -> str:
+    zone_name = str(moment.tzinfo) if moment.tzinfo else "UTC"
+    return f"on {moment:%a %d %b %Y at %H:%M} ({zone_name})"
+
+
+def _describe_months(months: int) -> str:
+    if months % 12 == 0:
+        years = months // 12
+        return "1 year" if years == 1 else f"{years} years"
+    return "1 month" if months == 1 else f"{months} months"
+
+
+def _int(text: str) -> int | None:
+    text = text.strip().lstrip("#")
+    return int(text) if text.isdigit() else None
+
+
+def _private(text: str) -> Reply:
+    return Reply(text=text, kind=ReplyKind.REMINDER, private=True)
+
+
+def _private_error(text: str) -> Reply:
+    return Reply(text=text, kind=ReplyKind.ERROR, private=True)

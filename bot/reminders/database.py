@@ -1,0 +1,71 @@
+"""Opening the store: the engine for SQLite or PostgreSQL, and the migrations applied on start.
+
+SQLite runs in WAL mode (readers never block the writer) with a busy timeout, and every transaction
+starts with `BEGIN IMMEDIATE`: a deferred transaction that reads and then writes fails at once with
+"database is locked" when another process got the write lock in between, whatever the busy timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+_MIGRATION_LOCK_KEY = 7_407_173_361  # any fixed number: the advisory lock id for migrations on PostgreSQL
+
+
+def normalise_url(database_url: str) -> URL:
+    """`postgres://` and `postgresql://` use psycopg 3 (the driver we install), not psycopg2."""
+    url = make_url(database_url)
+    if url.drivername in {"postgres", "postgresql"}:
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def create_store_engine(database_url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Engine:
+    url = normalise_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            f"busy_timeout={int(busy_timeout_ms)}",
+            "foreign_keys=ON",
+        ):
+            dbapi_connection.execute(f"PRAGMA {pragma}")
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Brings the schema to the newest revision; safe when several processes start at once."""
+    alembic_log = logging.getLogger("alembic")
+    if alembic_log.level == logging.NOTSET:  # its INFO lines ("Context impl SQLiteImpl") are noise at start
+        alembic_log.setLevel(logging.WARNING)
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Serialises concurrent starts; released when this transaction ends.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+        # On SQLite, BEGIN IMMEDIATE has already serialised us.
+        config = AlembicConfig()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

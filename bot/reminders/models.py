@@ -1,0 +1,119 @@
+"""The reminder store's tables (SQLAlchemy 2.x declarative models).
+
+Every timestamp is stored as UTC. SQLite has no time-zone type: `DateTime(timezone=True)` silently drops
+the offset there (12:00+02:00 comes back as a naive 12:00, two hours wrong), so `UTCDateTime` converts to
+UTC before binding and re-attaches UTC when reading. PostgreSQL gets a real `timestamptz`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+DEFAULT_WORKSPACE_INTERVAL_MONTHS = 24  # the documents advise revisiting a portrait every 1–2 years
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime in, an aware UTC datetime out, on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the reminder store; pass an aware (UTC) datetime")
+        value = value.astimezone(UTC)
+        # SQLite compares the stored text: one fixed format (naive UTC) keeps the order right.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ReminderStatus(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"  # a scheduler holds it until lease_until
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class ReminderKind(StrEnum):
+    REMINDER = "reminder"  # set by the user (or an operator)
+    SUGGESTION = "suggestion"  # the bot noticed an old profile photo
+
+
+ACTIVE_STATUSES = (ReminderStatus.PENDING.value, ReminderStatus.CLAIMED.value)
+
+
+class Reminder(Base):
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(128))
+    user: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recurrence: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default=ReminderStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    kind: Mapped[str] = mapped_column(String(16), default=ReminderKind.REMINDER.value)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_reminders_status_due", "status", "due_at"),
+        Index("ix_reminders_owner", "platform", "user", "status"),
+    )
+
+
+class UserPreference(Base):
+    """Per person on a platform (user ids are platform-wide on Slack and Discord)."""
+
+    __tablename__ = "user_preferences"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user: Mapped[str] = mapped_column(String(128), primary_key=True)
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    suggestions_opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    refresh_interval_months: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class WorkspaceSetting(Base):
+    __tablename__ = "workspace_settings"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(128), primary_key=True)
+    photo_tracking: Mapped[bool] = mapped_column(Boolean, default=False)
+    refresh_interval_months: Mapped[int] = mapped_column(Integer, default=DEFAULT_WORKSPACE_INTERVAL_MONTHS)
+
+
+class AvatarSightingRow(Base):
+    """The last avatar seen for a user; `first_seen` is when that avatar first appeared."""
+
+    __tablename__ = "avatar_sightings"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(128), primary_key=True)
+    user: Mapped[str] = mapped_column(String(128), primary_key=True)
+    avatar_hash: Mapped[str] = mapped_column(String(128))
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime())

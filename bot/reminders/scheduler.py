@@ -1,0 +1,264 @@
+"""Delivering due reminders: a plain asyncio loop over one atomic claim statement.
+
+Why not APScheduler: its job store pickles callables beside our own table, and two processes sharing one
+job store deliver a job twice (its FAQ says a shared store is unsupported). Here the reminders table is the
+only state; each tick claims due rows in batches (UPDATE … RETURNING on SQLite, FOR UPDATE SKIP LOCKED on
+PostgreSQL) with a lease, so several schedulers on one database share the work and a crashed worker's
+claims come back once the lease runs out.
+
+Delivery is at least once, and the one window where a reminder can be delivered twice is documented here
+and in docs/reminders.md: a worker that has handed a reminder to the platform but dies (or loses the
+database) before it records `delivered` leaves the claim to expire, and the next worker sends it again.
+Every other path — two schedulers racing, a restart mid-batch, a stop — delivers each reminder once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import OperationalError
+
+from bot.messages import Action, ActionId, Reply, ReplyKind
+from bot.reminders.delivery import Delivery, PermanentDeliveryError, SenderRegistry, TransientDeliveryError
+from bot.reminders.models import ReminderKind
+from bot.reminders.service import ReminderService
+from bot.reminders.store import ReminderRecord
+from bot.reminders.when import find_zone, parse_recurrence, shift
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+DAYTIME_START = time(9, 0)
+DAYTIME_END = time(18, 0)
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def reminder_reply(record: ReminderRecord) -> Reply:
+    """What the user sees when a reminder comes due: its text, snooze and done buttons."""
+    suggestion = record.kind == ReminderKind.SUGGESTION.value
+    title = "Time for a new headshot?" if suggestion else "Reminder"
+    return Reply(
+        text=f"{title}: {record.text}",
+        kind=ReplyKind.REMINDER,
+        title=title,
+        actions=(
+            Action("Snooze a month", ActionId.SNOOZE, str(record.id)),
+            Action("Done, I updated it", ActionId.DONE, str(record.id), style="primary"),
+        ),
+        private=True,
+        extras={"reminder_id": str(record.id), "reminder_kind": record.kind},
+    )
+
+
+def in_daytime(local: datetime) -> bool:
+    return DAYTIME_START <= local.time() < DAYTIME_END
+
+
+def next_daytime(local: datetime) -> datetime:
+    """The next start of the user's day (9:00 on their wall clock), as UTC."""
+    day = local.date() if local.time() < DAYTIME_START else local.date() + timedelta(days=1)
+    zone = local.tzinfo
+    return datetime.combine(day, DAYTIME_START, tzinfo=zone).astimezone(UTC)
+
+
+def next_occurrence(record: ReminderRecord, now: datetime, zone: ZoneInfo | None) -> datetime:
+    """The first repeat after `now`, stepped on the user's wall clock (a yearly reminder keeps its hour)."""
+    assert record.recurrence is not None
+    step = parse_recurrence(record.recurrence)
+    local = record.due_at.astimezone(zone or UTC)
+    count = 1
+    while True:
+        candidate = shift(local, step * count).astimezone(UTC)
+        if candidate > now:
+            return candidate
+        count += 1
+
+
+class Scheduler:
+    def __init__(
+        self,
+        service: ReminderService,
+        senders: SenderRegistry,
+        *,
+        tick_seconds: float = 30.0,
+        batch_size: int = 200,
+        lease: timedelta = timedelta(minutes=5),
+        max_attempts: int = 6,
+        base_backoff: timedelta = timedelta(minutes=1),
+        max_backoff: timedelta = timedelta(hours=6),
+        worker_id: str | None = None,
+    ) -> None:
+        self.service = service
+        self.store = service.store
+        self.senders = senders
+        self.tick_seconds = tick_seconds
+        self.batch_size = batch_size
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.base_backoff = base_backoff
+        self.max_backoff = max_backoff
+        self.worker_id = worker_id or default_worker_id()
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Ticks until `stopping` is set; then finishes the delivery in hand and releases unstarted claims."""
+        while not stopping.is_set():
+            try:
+                delivered = await self._tick(self.service.clock(), stopping)
+                if delivered:
+                    log.info("delivered %d reminders", delivered)
+            except OperationalError as exc:
+                log.warning("reminder store unavailable this tick (%s); retrying", _short(exc))
+            except Exception:
+                log.exception("reminder tick failed; retrying next tick")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), timeout=self.tick_seconds)
+
+    async def run_due(self, now: datetime | None = None) -> int:
+        """One tick: delivers what is due at `now` (default: the clock); returns how many were delivered."""
+        return await self._tick(now or self.service.clock(), None)
+
+    # --- one tick -------------------------------------------------------------------------------------
+
+    async def _tick(self, now: datetime, stopping: asyncio.Event | None) -> int:
+        delivered = 0
+        zone_cache: dict[tuple[str, str, str], ZoneInfo | None] = {}
+        while stopping is None or not stopping.is_set():
+            platforms = self.senders.platforms()
+            batch = await asyncio.to_thread(
+                self.store.claim_due,
+                self.worker_id,
+                now=now,
+                limit=self.batch_size,
+                lease=self.lease,
+                platforms=platforms,
+            )
+            if not batch:
+                break
+            await self._fill_zones(batch, zone_cache)
+            for index, record in enumerate(batch):
+                if stopping is not None and stopping.is_set():
+                    unstarted = [r.id for r in batch[index:]]
+                    await self._write(self.store.release, unstarted, self.worker_id)
+                    log.info("stopping: released %d unstarted reminders", len(unstarted))
+                    return delivered
+                zone = zone_cache.get((record.platform, record.workspace, record.user))
+                delivered += await self._deliver(record, now, zone)
+        return delivered
+
+    async def _fill_zones(
+        self, batch: list[ReminderRecord], cache: dict[tuple[str, str, str], ZoneInfo | None]
+    ) -> None:
+        """Stored preference first (one query), else what the platform says (once per user per tick)."""
+        missing = [r for r in batch if (r.platform, r.workspace, r.user) not in cache]
+        if not missing:
+            return
+        stored = await asyncio.to_thread(self.store.timezones, {(r.platform, r.user) for r in missing})
+        for record in missing:
+            key = (record.platform, record.workspace, record.user)
+            if key in cache:
+                continue
+            name = stored.get((record.platform, record.user))
+            if name is None:
+                sender = self.senders.get(record.platform)
+                try:
+                    name = await sender.user_timezone(record.workspace, record.user) if sender else None
+                except Exception as exc:  # a platform hiccup only costs daytime delivery, not the reminder
+                    log.warning("could not look up a user's time zone: %s", type(exc).__name__)
+                    name = None
+            canonical = find_zone(name) if name else None
+            cache[key] = ZoneInfo(canonical) if canonical else None
+
+    async def _deliver(self, record: ReminderRecord, now: datetime, zone: ZoneInfo | None) -> int:
+        sender = self.senders.get(record.platform)
+        if sender is None:  # unregistered since the claim: leave it pending for a worker that has one
+            await self._write(self.store.release, [record.id], self.worker_id)
+            return 0
+        if zone is not None:
+            local = now.astimezone(zone)
+            if not in_daytime(local):
+                await self._write(self.store.defer, record.id, self.worker_id, due_at=next_daytime(local))
+                return 0
+        delivery = Delivery(
+            reminder_id=record.id, conversation=record.conversation, reply=reminder_reply(record)
+        )
+        attempts = record.attempts + 1
+        try:
+            await sender.deliver(delivery)
+        except PermanentDeliveryError as exc:
+            log.info("reminder %d failed permanently: %s", record.id, exc.reason)
+            await self._write(
+                self.store.mark_failed, record.id, self.worker_id, attempts=attempts, error=exc.reason
+            )
+            return 0
+        except TransientDeliveryError as exc:
+            await self._retry_or_fail(record, now, attempts, exc.reason, exc.retry_after)
+            return 0
+        except Exception as exc:  # a sender bug must not lose the reminder: retry like a transient failure
+            log.exception("sender for %s raised while delivering reminder %d", record.platform, record.id)
+            await self._retry_or_fail(record, now, attempts, f"unexpected {type(exc).__name__}", None)
+            return 0
+        # The one double-delivery window: sent, not yet marked. If this write never lands, the lease expires
+        # and another worker delivers the reminder again.
+        next_due = next_occurrence(record, now, zone) if record.recurrence else None
+        marked = await self._write(self.store.mark_delivered, record.id, self.worker_id, next_due=next_due)
+        if not marked:
+            log.warning(
+                "reminder %d was delivered after its claim lease ran out; it may be delivered twice",
+                record.id,
+            )
+        return 1
+
+    async def _retry_or_fail(
+        self, record: ReminderRecord, now: datetime, attempts: int, reason: str, retry_after: float | None
+    ) -> None:
+        if attempts >= self.max_attempts:
+            log.info("reminder %d failed after %d attempts: %s", record.id, attempts, reason)
+            await self._write(
+                self.store.mark_failed,
+                record.id,
+                self.worker_id,
+                attempts=attempts,
+                error=f"gave up after {attempts} attempts: {reason}",
+            )
+            return
+        backoff = min(self.max_backoff, self.base_backoff * 2 ** (attempts - 1))
+        if retry_after is not None:
+            backoff = max(backoff, timedelta(seconds=retry_after))
+        await self._write(
+            self.store.mark_retry,
+            record.id,
+            self.worker_id,
+            due_at=now + backoff,
+            attempts=attempts,
+            error=reason,
+        )
+
+    async def _write(self, operation: Callable[..., T], *args: object, **kwargs: object) -> T:
+        """A store write off the event loop, retried a few times while SQLite reports it is locked."""
+        delay = 0.05
+        for attempt in range(5):
+            try:
+                return await asyncio.to_thread(operation, *args, **kwargs)
+            except OperationalError as exc:
+                if "locked" not in str(exc).lower() or attempt == 4:
+                    raise
+                await asyncio.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+
+def _short(exc: BaseException) -> str:
+    return str(exc).splitlines()[0][:200]

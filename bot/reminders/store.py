@@ -1,0 +1,558 @@
+"""All reads and writes of the reminder store, on SQLite or PostgreSQL with the same code.
+
+Statements are SQLAlchemy Core (the hot path claims and marks thousands of rows, where ORM units of work
+only add overhead). Every change that must not lose a race is one statement guarded by the row's status
+and owner, so two schedulers, or a user cancelling while a scheduler delivers, never both win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Row, Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from bot.messages import Conversation
+from bot.reminders.database import DEFAULT_BUSY_TIMEOUT_MS, create_store_engine, migrate
+from bot.reminders.models import (
+    ACTIVE_STATUSES,
+    DEFAULT_WORKSPACE_INTERVAL_MONTHS,
+    AvatarSightingRow,
+    Reminder,
+    ReminderKind,
+    ReminderStatus,
+    UserPreference,
+    WorkspaceSetting,
+)
+
+reminders = cast(Table, Reminder.__table__)
+preferences = cast(Table, UserPreference.__table__)
+workspaces = cast(Table, WorkspaceSetting.__table__)
+sightings_table = cast(Table, AvatarSightingRow.__table__)
+
+PENDING = ReminderStatus.PENDING.value
+CLAIMED = ReminderStatus.CLAIMED.value
+DELIVERED = ReminderStatus.DELIVERED.value
+FAILED = ReminderStatus.FAILED.value
+CANCELLED = ReminderStatus.CANCELLED.value
+
+
+@dataclass(frozen=True)
+class ReminderRecord:
+    id: int
+    platform: str
+    workspace: str
+    channel: str
+    user: str
+    text: str
+    due_at: datetime
+    recurrence: str | None
+    status: str
+    attempts: int
+    claimed_by: str | None
+    lease_until: datetime | None
+    last_error: str | None
+    kind: str
+    created_at: datetime
+
+    @property
+    def conversation(self) -> Conversation:
+        return Conversation(
+            platform=self.platform, workspace=self.workspace, channel=self.channel, user=self.user
+        )
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+@dataclass(frozen=True)
+class NewReminder:
+    platform: str
+    workspace: str
+    channel: str
+    user: str
+    text: str
+    due_at: datetime
+    recurrence: str | None = None
+    kind: str = ReminderKind.REMINDER.value
+
+
+@dataclass(frozen=True)
+class Preferences:
+    timezone: str | None = None
+    suggestions_opted_out: bool = False
+    refresh_interval_months: int | None = None
+
+
+@dataclass(frozen=True)
+class WorkspaceSettings:
+    photo_tracking: bool = False
+    refresh_interval_months: int = DEFAULT_WORKSPACE_INTERVAL_MONTHS
+
+
+@dataclass(frozen=True)
+class StoredSighting:
+    user: str
+    avatar_hash: str
+    first_seen: datetime
+    last_seen: datetime
+
+
+class CapReached(Exception):
+    def __init__(self, cap: int) -> None:
+        super().__init__(f"at most {cap} active reminders")
+        self.cap = cap
+
+
+def _record(row: Row[Any]) -> ReminderRecord:
+    return ReminderRecord(**row._mapping)
+
+
+class ReminderStore:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+        migrate_on_open: bool = True,
+    ) -> None:
+        self.engine: Engine = create_store_engine(database_url, busy_timeout_ms=busy_timeout_ms)
+        if migrate_on_open:
+            migrate(self.engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- reminders a person owns -------------------------------------------------------------------
+
+    def add(self, new: NewReminder, *, now: datetime, cap: int | None = None) -> ReminderRecord:
+        """Adds one reminder; with `cap`, refuses (CapReached) when the owner already has that many."""
+        with self.engine.begin() as connection:
+            if cap is not None and self._active_count(connection, new.platform, new.user) >= cap:
+                raise CapReached(cap)
+            row = connection.execute(
+                insert(reminders).values(**_new_values(new, now)).returning(*reminders.c)
+            ).one()
+        return _record(row)
+
+    def add_many(self, items: Sequence[NewReminder], *, now: datetime) -> list[ReminderRecord]:
+        """Adds several reminders in one transaction (an operator's `reminders add --user A --user B`)."""
+        with self.engine.begin() as connection:
+            rows = [
+                connection.execute(
+                    insert(reminders).values(**_new_values(item, now)).returning(*reminders.c)
+                ).one()
+                for item in items
+            ]
+        return [_record(row) for row in rows]
+
+    def bulk_add(self, items: Sequence[NewReminder], *, now: datetime) -> int:
+        """Loads many reminders with one executemany (benchmarks, tests); returns how many."""
+        if not items:
+            return 0
+        with self.engine.begin() as connection:
+            connection.execute(insert(reminders), [_new_values(item, now) for item in items])
+        return len(items)
+
+    def _active_count(self, connection: Connection, platform: str, user: str) -> int:
+        return connection.execute(
+            select(func.count())
+            .select_from(reminders)
+            .where(
+                reminders.c.platform == platform,
+                reminders.c.user == user,
+                reminders.c.status.in_(ACTIVE_STATUSES),
+                reminders.c.kind == ReminderKind.REMINDER.value,
+            )
+        ).scalar_one()
+
+    def active_count(self, platform: str, user: str) -> int:
+        with self.engine.begin() as connection:
+            return self._active_count(connection, platform, user)
+
+    def active_for(self, platform: str, user: str) -> list[ReminderRecord]:
+        with self.engine.begin() as connection:
+            rows = connection.execute(
+                select(reminders)
+                .where(
+                    reminders.c.platform == platform,
+                    reminders.c.user == user,
+                    reminders.c.status.in_(ACTIVE_STATUSES),
+                )
+                .order_by(reminders.c.due_at, reminders.c.id)
+            ).all()
+        return [_record(row) for row in rows]
+
+    def owned(self, reminder_id: int, platform: str, user: str) -> ReminderRecord | None:
+        """The reminder if this person owns it; None both when it is missing and when it is someone else's."""
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                select(reminders).where(
+                    reminders.c.id == reminder_id, reminders.c.platform == platform, reminders.c.user == user
+                )
+            ).one_or_none()
+        return _record(row) if row is not None else None
+
+    def cancel(self, reminder_id: int, platform: str, user: str) -> bool:
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(reminders)
+                .where(
+                    reminders.c.id == reminder_id,
+                    reminders.c.platform == platform,
+                    reminders.c.user == user,
+                    reminders.c.status.in_(ACTIVE_STATUSES),
+                )
+                .values(status=CANCELLED, claimed_by=None, lease_until=None)
+            )
+        return result.rowcount == 1
+
+    def cancel_kind(self, platform: str, user: str, kind: str) -> int:
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(reminders)
+                .where(
+                    reminders.c.platform == platform,
+                    reminders.c.user == user,
+                    reminders.c.kind == kind,
+                    reminders.c.status == PENDING,
+                )
+                .values(status=CANCELLED)
+            )
+        return result.rowcount
+
+    def reschedule(
+        self, reminder_id: int, platform: str, user: str, due_at: datetime
+    ) -> ReminderRecord | None:
+        """Snooze: back to pending at `due_at` (also a delivered or failed one), not while being sent."""
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                update(reminders)
+                .where(
+                    reminders.c.id == reminder_id,
+                    reminders.c.platform == platform,
+                    reminders.c.user == user,
+                    reminders.c.status.in_((PENDING, DELIVERED, FAILED)),
+                )
+                .values(
+                    status=PENDING,
+                    due_at=due_at,
+                    attempts=0,
+                    claimed_by=None,
+                    lease_until=None,
+                    last_error=None,
+                )
+                .returning(*reminders.c)
+            ).one_or_none()
+        return _record(row) if row is not None else None
+
+    def list_all(self, *, user: str | None = None, limit: int | None = None) -> list[ReminderRecord]:
+        query = select(reminders).order_by(reminders.c.due_at, reminders.c.id)
+        if user is not None:
+            query = query.where(reminders.c.user == user)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.begin() as connection:
+            return [_record(row) for row in connection.execute(query).all()]
+
+    def get(self, reminder_id: int) -> ReminderRecord | None:
+        with self.engine.begin() as connection:
+            row = connection.execute(select(reminders).where(reminders.c.id == reminder_id)).one_or_none()
+        return _record(row) if row is not None else None
+
+    # --- delivery: claims and their outcomes ---------------------------------------------------------
+
+    def claim_due(
+        self,
+        worker: str,
+        *,
+        now: datetime,
+        limit: int,
+        lease: timedelta,
+        platforms: Iterable[str],
+    ) -> list[ReminderRecord]:
+        """Atomically takes up to `limit` due reminders (and ones whose claim lease ran out) for `worker`.
+
+        One statement: UPDATE … WHERE id IN (SELECT … LIMIT n [FOR UPDATE SKIP LOCKED]) RETURNING ….
+        PostgreSQL skips rows another worker is claiming; SQLite has one writer at a time (the SQLite
+        dialect leaves the FOR UPDATE out). The status guard in the outer WHERE makes a row that changed
+        in between simply not match, so a row is never claimed twice.
+        """
+        platform_list = list(platforms)
+        if not platform_list or limit <= 0:
+            return []
+        claimable = or_(
+            and_(reminders.c.status == PENDING, reminders.c.due_at <= now),
+            and_(reminders.c.status == CLAIMED, reminders.c.lease_until < now),
+        )
+        candidates = (
+            select(reminders.c.id)
+            .where(claimable, reminders.c.platform.in_(platform_list))
+            .order_by(reminders.c.due_at, reminders.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        statement = (
+            update(reminders)
+            .where(reminders.c.id.in_(candidates), claimable)
+            .values(status=CLAIMED, claimed_by=worker, lease_until=now + lease)
+            .returning(*reminders.c)
+        )
+        with self.engine.begin() as connection:
+            rows = connection.execute(statement).all()
+        return sorted((_record(row) for row in rows), key=lambda r: (r.due_at, r.id))
+
+    def _finish(self, reminder_id: int, worker: str, **values: Any) -> bool:
+        """Changes a claimed reminder only while `worker` still holds the claim."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(reminders)
+                .where(
+                    reminders.c.id == reminder_id,
+                    reminders.c.status == CLAIMED,
+                    reminders.c.claimed_by == worker,
+                )
+                .values(**values)
+            )
+        return result.rowcount == 1
+
+    def mark_delivered(self, reminder_id: int, worker: str, *, next_due: datetime | None = None) -> bool:
+        if next_due is not None:  # recurring: the same row waits for its next occurrence
+            return self._finish(
+                reminder_id,
+                worker,
+                status=PENDING,
+                due_at=next_due,
+                attempts=0,
+                claimed_by=None,
+                lease_until=None,
+                last_error=None,
+            )
+        return self._finish(reminder_id, worker, status=DELIVERED, claimed_by=None, lease_until=None)
+
+    def mark_retry(
+        self, reminder_id: int, worker: str, *, due_at: datetime, attempts: int, error: str
+    ) -> bool:
+        return self._finish(
+            reminder_id,
+            worker,
+            status=PENDING,
+            due_at=due_at,
+            attempts=attempts,
+            last_error=error,
+            claimed_by=None,
+            lease_until=None,
+        )
+
+    def mark_failed(self, reminder_id: int, worker: str, *, attempts: int, error: str) -> bool:
+        return self._finish(
+            reminder_id,
+            worker,
+            status=FAILED,
+            attempts=attempts,
+            last_error=error,
+            claimed_by=None,
+            lease_until=None,
+        )
+
+    def defer(self, reminder_id: int, worker: str, *, due_at: datetime) -> bool:
+        """Outside the user's daytime: wait, without counting an attempt."""
+        return self._finish(
+            reminder_id, worker, status=PENDING, due_at=due_at, claimed_by=None, lease_until=None
+        )
+
+    def release(self, reminder_ids: Sequence[int], worker: str) -> int:
+        """Hands back claims this worker did not start, so another worker takes them at once."""
+        if not reminder_ids:
+            return 0
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(reminders)
+                .where(
+                    reminders.c.id.in_(list(reminder_ids)),
+                    reminders.c.status == CLAIMED,
+                    reminders.c.claimed_by == worker,
+                )
+                .values(status=PENDING, claimed_by=None, lease_until=None)
+            )
+        return result.rowcount
+
+    # --- preferences and workspace settings --------------------------------------------------------
+
+    def preferences(self, platform: str, user: str) -> Preferences:
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                select(preferences).where(preferences.c.platform == platform, preferences.c.user == user)
+            ).one_or_none()
+        if row is None:
+            return Preferences()
+        return Preferences(row.timezone, bool(row.suggestions_opted_out), row.refresh_interval_months)
+
+    def timezones(self, people: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Stored time zones for (platform, user) pairs, in one query."""
+        wanted = set(people)
+        if not wanted:
+            return {}
+        users = {user for _, user in wanted}
+        with self.engine.begin() as connection:
+            rows = connection.execute(
+                select(preferences.c.platform, preferences.c.user, preferences.c.timezone).where(
+                    preferences.c.user.in_(users), preferences.c.timezone.is_not(None)
+                )
+            ).all()
+        return {(p, u): tz for p, u, tz in rows if (p, u) in wanted and tz}
+
+    def set_preferences(self, platform: str, user: str, **changes: Any) -> Preferences:
+        with self.engine.begin() as connection:
+            key = and_(preferences.c.platform == platform, preferences.c.user == user)
+            exists = connection.execute(select(preferences.c.user).where(key)).first() is not None
+            if exists:
+                connection.execute(update(preferences).where(key).values(**changes))
+            else:
+                values = {"suggestions_opted_out": False, **changes}
+                connection.execute(insert(preferences).values(platform=platform, user=user, **values))
+        return self.preferences(platform, user)
+
+    def workspace_settings(self, platform: str, workspace: str) -> WorkspaceSettings:
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                select(workspaces).where(
+                    workspaces.c.platform == platform, workspaces.c.workspace == workspace
+                )
+            ).one_or_none()
+        if row is None:
+            return WorkspaceSettings()
+        return WorkspaceSettings(bool(row.photo_tracking), row.refresh_interval_months)
+
+    def set_workspace_settings(self, platform: str, workspace: str, **changes: Any) -> WorkspaceSettings:
+        with self.engine.begin() as connection:
+            key = and_(workspaces.c.platform == platform, workspaces.c.workspace == workspace)
+            exists = connection.execute(select(workspaces.c.workspace).where(key)).first() is not None
+            if exists:
+                connection.execute(update(workspaces).where(key).values(**changes))
+            else:
+                values = {
+                    "photo_tracking": False,
+                    "refresh_interval_months": DEFAULT_WORKSPACE_INTERVAL_MONTHS,
+                    **changes,
+                }
+                connection.execute(
+                    insert(workspaces).values(platform=platform, workspace=workspace, **values)
+                )
+        return self.workspace_settings(platform, workspace)
+
+    # --- avatar sightings ----------------------------------------------------------------------------
+
+    def record_sightings(
+        self, platform: str, workspace: str, seen: Sequence[tuple[str, str, datetime]]
+    ) -> list[StoredSighting]:
+        """Stores (user, avatar_hash, seen_at); a new hash restarts `first_seen`. Returns the rows after."""
+        latest: dict[str, tuple[str, datetime]] = {}
+        for user, avatar_hash, seen_at in seen:
+            if user not in latest or seen_at >= latest[user][1]:
+                latest[user] = (avatar_hash, seen_at)
+        if not latest:
+            return []
+        key = and_(sightings_table.c.platform == platform, sightings_table.c.workspace == workspace)
+        result: list[StoredSighting] = []
+        with self.engine.begin() as connection:
+            existing = {
+                row.user: row
+                for row in connection.execute(
+                    select(sightings_table).where(key, sightings_table.c.user.in_(list(latest)))
+                ).all()
+            }
+            for user, (avatar_hash, seen_at) in latest.items():
+                row = existing.get(user)
+                if row is None:
+                    connection.execute(
+                        insert(sightings_table).values(
+                            platform=platform,
+                            workspace=workspace,
+                            user=user,
+                            avatar_hash=avatar_hash,
+                            first_seen=seen_at,
+                            last_seen=seen_at,
+                        )
+                    )
+                    result.append(StoredSighting(user, avatar_hash, seen_at, seen_at))
+                    continue
+                first_seen = row.first_seen if row.avatar_hash == avatar_hash else seen_at
+                last_seen = max(row.last_seen, seen_at) if row.avatar_hash == avatar_hash else seen_at
+                connection.execute(
+                    update(sightings_table)
+                    .where(key, sightings_table.c.user == user)
+                    .values(avatar_hash=avatar_hash, first_seen=first_seen, last_seen=last_seen)
+                )
+                result.append(StoredSighting(user, avatar_hash, first_seen, last_seen))
+        return result
+
+    def sighting(self, platform: str, workspace: str, user: str) -> StoredSighting | None:
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                select(sightings_table).where(
+                    sightings_table.c.platform == platform,
+                    sightings_table.c.workspace == workspace,
+                    sightings_table.c.user == user,
+                )
+            ).one_or_none()
+        return (
+            None if row is None else StoredSighting(row.user, row.avatar_hash, row.first_seen, row.last_seen)
+        )
+
+    def users_with_recent_suggestion(
+        self, platform: str, workspace: str, users: Iterable[str], since: datetime
+    ) -> set[str]:
+        with self.engine.begin() as connection:
+            rows = connection.execute(
+                select(reminders.c.user).where(
+                    reminders.c.platform == platform,
+                    reminders.c.workspace == workspace,
+                    reminders.c.user.in_(list(users)),
+                    reminders.c.kind == ReminderKind.SUGGESTION.value,
+                    or_(reminders.c.created_at >= since, reminders.c.status.in_(ACTIVE_STATUSES)),
+                )
+            ).all()
+        return {row.user for row in rows}
+
+    def opted_out(self, platform: str, users: Iterable[str]) -> set[str]:
+        with self.engine.begin() as connection:
+            rows = connection.execute(
+                select(preferences.c.user).where(
+                    preferences.c.platform == platform,
+                    preferences.c.user.in_(list(users)),
+                    preferences.c.suggestions_opted_out.is_(True),
+                )
+            ).all()
+        return {row.user for row in rows}
+
+    def delete_everything(self) -> None:
+        """Empties every table (tests on a shared PostgreSQL database)."""
+        with self.engine.begin() as connection:
+            for table in (reminders, preferences, workspaces, sightings_table):
+                connection.execute(delete(table))
+
+
+def _new_values(new: NewReminder, now: datetime) -> dict[str, Any]:
+    return {
+        "platform": new.platform,
+        "workspace": new.workspace,
+        "channel": new.channel,
+        "user": new.user,
+        "text": new.text,
+        "due_at": new.due_at,
+        "recurrence": new.recurrence,
+        "status": PENDING,
+        "attempts": 0,
+        "kind": new.kind,
+        "created_at": now,
+    }
