@@ -190,8 +190,9 @@ def configure_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level if isinstance(level, int) else logging.getLevelName(level.upper()))
-    # One line per HTTP request would drown the bot's own events at INFO.
-    logging.getLogger("aiohttp.access").setLevel(max(root.level, logging.WARNING))
+    # One line per HTTP request (or per Alembic plugin) would drown the bot's own events at INFO.
+    for chatty in ("aiohttp.access", "alembic.runtime.plugins"):
+        logging.getLogger(chatty).setLevel(max(root.level, logging.WARNING))
     return handler
 
 

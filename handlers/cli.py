@@ -1,4 +1,4 @@
-"""The `headshot` entry point: the core's commands plus the adapter commands (serve, chat)."""
+"""The `headshot` entry point: the core's commands plus the adapter commands (serve, chat, doctor)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from bot import cli as core_cli
 from bot.reminders.delivery import SenderRegistry
+from handlers import doctor
 from handlers.console import ConsoleSender, default_user, run_console
 
 
@@ -37,4 +38,8 @@ def _run_serve(args: argparse.Namespace, runtime: core_cli.Runtime) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     senders = SenderRegistry()
     senders.register("console", ConsoleSender())
-    return core_cli.main(argv, extra=(_register_serve, _register_chat), senders=senders)
+    return core_cli.main(argv, extra=(_register_serve, _register_chat, doctor.register), senders=senders)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -96,7 +96,11 @@ def _load_slack() -> RunPart:
 
 
 def _load_discord() -> RunPart:
-    run_discord: RunPart = _load_part("handlers.discord", "run_discord", "the Discord adapter")
+    try:
+        run_discord: RunPart = _load_part("handlers.discord", "run_discord", "the Discord adapter")
+    except PartUnavailable:
+        # The package keeps its __init__ free of discord.py; the entry may live in its `run` module.
+        run_discord = _load_part("handlers.discord.run", "run_discord", "the Discord adapter")
     return run_discord
 
 
