@@ -12,7 +12,7 @@ import pytest
 from bot.brain import Brain
 from bot.cli import Runtime
 from bot.config import Config
-from bot.messages import ActionEvent, Reply, ReplyKind
+from bot.messages import ActionEvent, Incoming, Reply, ReplyKind
 from bot.reminders.service import AvatarSighting
 from handlers.discord.run import run_discord
 from tests.fakes.discord_api import FakeDiscord
@@ -23,9 +23,14 @@ class RecordingBrain(Brain):
 
     def __init__(self, config: Config, *, tracking: bool = False) -> None:
         super().__init__(config)
+        self.incomings: list[Incoming] = []
         self.actions: list[ActionEvent] = []
         self.sightings: list[tuple[str, str, list[AvatarSighting]]] = []
         self.tracking = tracking
+
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        self.incomings.append(incoming)
+        return super().handle(incoming)
 
     def handle_action(self, event: ActionEvent) -> list[Reply]:
         self.actions.append(event)
