@@ -101,9 +101,19 @@ async def skip_slack_retries(
 ) -> BoltResponse:
     """Slack retries an event it thinks we missed; the first delivery was acknowledged and is being
     handled, so a retry is acknowledged and dropped instead of answered a second time."""
-    if req.headers.get("x-slack-retry-num"):
+    if _retry_number(req) > 0:
         return BoltResponse(status=200, body="")
     return await next()
+
+
+def _retry_number(req: AsyncBoltRequest) -> int:
+    # HTTP retries carry X-Slack-Retry-Num: 1, 2, 3; Socket Mode envelopes carry retry_attempt, which
+    # Bolt mirrors into the same header, and which is 0 on a first delivery.
+    values = req.headers.get("x-slack-retry-num") or []
+    try:
+        return int(values[0]) if values else 0
+    except ValueError:
+        return 0
 
 
 class SlackAdapter:

@@ -268,7 +268,7 @@ class FakeSlackApi:
         await self._wait(lambda: bool(self._sockets) or None, timeout, "a Socket Mode connection")
 
     async def send_envelope(
-        self, kind: str, payload: Params, *, accepts_response_payload: bool = False
+        self, kind: str, payload: Params, *, accepts_response_payload: bool = False, retry_attempt: int = 0
     ) -> str:
         """Sends one Socket Mode envelope (`events_api`, `slash_commands`, `interactive`); returns its id."""
         envelope_id = f"env-{next(self._envelope_ids)}"
@@ -277,7 +277,7 @@ class FakeSlackApi:
             "type": kind,
             "payload": payload,
             "accepts_response_payload": accepts_response_payload,
-            "retry_attempt": 0,
+            "retry_attempt": retry_attempt,
             "retry_reason": "",
         }
         await self._sockets[-1].send_str(json.dumps(envelope))

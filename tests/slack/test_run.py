@@ -1,0 +1,201 @@
+"""`run_slack` as `headshot serve` runs it: Socket Mode against a loopback WebSocket, HTTP mode on a
+real port, start failures, and the avatar sightings for outdated photos."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+import aiohttp
+import pytest
+
+from bot.cli import Runtime
+from bot.config import Config
+from handlers.slack import run_slack
+from handlers.slack.app import SlackAdapter
+from handlers.slack.run import SlackStartError, build_client
+from handlers.slack.sender import SlackSender
+from tests.fakes.slack_api import FakeSlackApi, post_event
+from tests.slack.conftest import SECRET, RecordingBrain, SlackBot, event_callback, message_ts
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class Running:
+    def __init__(self, runtime: Runtime, stopping: asyncio.Event, task: asyncio.Task[None]) -> None:
+        self.runtime = runtime
+        self.stopping = stopping
+        self.task = task
+
+    async def stop(self) -> None:
+        self.stopping.set()
+        await asyncio.wait_for(self.task, 10)
+
+
+async def _start(config: Config) -> AsyncIterator[Running]:
+    runtime = Runtime(config=config, _brain=RecordingBrain(config))
+    stopping = asyncio.Event()
+    task = asyncio.create_task(run_slack(runtime, stopping, host="127.0.0.1"))
+    running = Running(runtime, stopping, task)
+    try:
+        yield running
+    finally:
+        if not task.done():
+            await running.stop()
+
+
+@pytest.fixture
+async def socket_mode(slack: FakeSlackApi, config: Config) -> AsyncIterator[Running]:
+    settings = replace(
+        config, slack_bot_token=slack.bot_token, slack_app_token=slack.app_token, slack_api_url=slack.url
+    )
+    async for running in _start(settings):
+        yield running
+
+
+@pytest.fixture
+async def http_mode(slack: FakeSlackApi, config: Config) -> AsyncIterator[tuple[Running, int]]:
+    port = _free_port()
+    settings = replace(
+        config,
+        slack_bot_token=slack.bot_token,
+        slack_signing_secret=SECRET,
+        slack_api_url=slack.url,
+        port=port,
+    )
+    async for running in _start(settings):
+        yield running, port
+
+
+async def test_socket_mode_over_a_loopback_websocket(slack: FakeSlackApi, socket_mode: Running) -> None:
+    await slack.wait_for_socket()
+    assert slack.calls_to("apps.connections.open") == [{}]
+    assert isinstance(socket_mode.runtime.senders.get("slack"), SlackSender)
+
+    ts = message_ts()
+    mention = event_callback(
+        {"type": "app_mention", "user": "U1", "text": "<@UBOT> help", "ts": ts, "channel": "C1"}
+    )
+    event_envelope = await slack.send_envelope("events_api", mention)
+    command = {
+        "team_id": "T0FAKE",
+        "channel_id": "C1",
+        "user_id": "U1",
+        "command": "/headshot",
+        "text": "check",
+        "response_url": slack.response_url("sm1"),
+    }
+    command_envelope = await slack.send_envelope("slash_commands", command, accepts_response_payload=True)
+
+    assert await slack.wait_for_ack(event_envelope) == {"envelope_id": event_envelope}
+    assert (await slack.wait_for_ack(command_envelope))["envelope_id"] == command_envelope
+    reply = await slack.wait_for_call("chat.postMessage")
+    assert (reply["channel"], reply["thread_ts"]) == ("C1", ts)
+    hint = await slack.wait_for_response()
+    assert "Attach a photo" in hint["text"]
+
+    # A redelivered envelope (retry_attempt > 0) is acknowledged and not answered again.
+    retried = event_callback(
+        {"type": "app_mention", "user": "U1", "text": "<@UBOT> retried", "ts": message_ts(), "channel": "C1"}
+    )
+    retry_envelope = await slack.send_envelope("events_api", retried, retry_attempt=1)
+    await slack.wait_for_ack(retry_envelope)
+    after = {"type": "message", "user": "U1", "text": "help", "ts": message_ts(), "channel": "D1"}
+    await slack.send_envelope("events_api", event_callback({**after, "channel_type": "im"}))
+    await slack.wait_for_call("chat.postMessage", where=lambda p: p["channel"] == "D1")
+    brain = socket_mode.runtime.brain
+    assert isinstance(brain, RecordingBrain)
+    assert sorted(i.text for i in brain.incoming) == ["check", "help", "help"]
+
+    await socket_mode.stop()
+    assert socket_mode.task.exception() is None
+
+
+async def test_http_mode_on_the_configured_port(slack: FakeSlackApi, http_mode: tuple[Running, int]) -> None:
+    running, port = http_mode
+    base = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession() as session:
+        for _ in range(200):  # until the server listens; no fixed sleep
+            try:
+                async with session.get(f"{base}/healthz") as response:
+                    assert response.status == 200
+                    break
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the HTTP server never came up")
+
+    mention = event_callback(
+        {"type": "app_mention", "user": "U1", "text": "<@UBOT> help", "ts": message_ts(), "channel": "C1"}
+    )
+    assert (await post_event(f"{base}/slack/events", mention, SECRET)).status == 200
+    await slack.wait_for_call("chat.postMessage")
+
+    await running.stop()
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await session.get(f"{base}/healthz")
+
+
+async def test_a_wrong_bot_token_fails_the_start(slack: FakeSlackApi, config: Config) -> None:
+    settings = replace(
+        config, slack_bot_token="xoxb-wrong", slack_signing_secret=SECRET, slack_api_url=slack.url
+    )
+    with pytest.raises(SlackStartError, match="invalid_auth"):
+        await run_slack(Runtime(config=settings), asyncio.Event(), host="127.0.0.1")
+
+
+async def test_missing_settings_fail_the_start(config: Config) -> None:
+    with pytest.raises(SlackStartError, match="SLACK_BOT_TOKEN"):
+        await run_slack(Runtime(config=config), asyncio.Event())
+    settings = replace(config, slack_bot_token="xoxb-x")
+    with pytest.raises(SlackStartError, match="SLACK_APP_TOKEN"):
+        await run_slack(Runtime(config=settings), asyncio.Event())
+
+
+def _adapter(slack: FakeSlackApi, brain: RecordingBrain) -> SlackAdapter:
+    client = build_client(slack.bot_token, slack.url)
+    return SlackAdapter(brain, client, bot_token=slack.bot_token, api_url=slack.url)
+
+
+async def test_the_avatar_sweep_reads_every_page_when_the_workspace_opted_in(
+    slack: FakeSlackApi, config: Config
+) -> None:
+    for n in range(2, 6):
+        slack.add_user(f"U{n}")
+    slack.add_user("UB", is_bot=True)
+    brain = RecordingBrain(config)
+    adapter = _adapter(slack, brain)
+
+    assert await adapter.sweep_avatars("T0FAKE", page_size=2) == 0  # not opted in: Slack is not even asked
+    assert slack.calls_to("users.list") == []
+
+    brain.tracking = True
+    assert await adapter.sweep_avatars("T0FAKE", page_size=2) == 5
+    assert len(slack.calls_to("users.list")) == 3
+    [(platform, team, sightings)] = brain.sightings
+    assert (platform, team) == ("slack", "T0FAKE")
+    assert sorted((s.user, s.avatar_hash) for s in sightings) == sorted(
+        (f"U{n}", f"hash-U{n}") for n in range(1, 6)
+    )
+
+
+async def test_user_change_records_a_sighting_only_when_opted_in(
+    slack: FakeSlackApi, synchronous_bot: SlackBot
+) -> None:
+    changed = {"type": "user_change", "user": {**slack.users["U1"], "profile": {"avatar_hash": "new"}}}
+    brain = synchronous_bot.brain
+
+    assert (await post_event(synchronous_bot.events_url, event_callback(changed), SECRET)).status == 200
+    assert brain.sightings == []
+    brain.tracking = True
+    assert (await post_event(synchronous_bot.events_url, event_callback(changed), SECRET)).status == 200
+    [(_, team, [sighting])] = brain.sightings
+    assert (team, sighting.user, sighting.avatar_hash) == ("T0FAKE", "U1", "new")
