@@ -33,6 +33,9 @@ def create_store_engine(database_url: str, *, busy_timeout_ms: int = DEFAULT_BUS
     url = normalise_url(database_url)
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
+    if "timeout" in url.query:  # sqlite:///file.db?timeout=0.5 (seconds), as pysqlite spells it
+        busy_timeout_ms = int(float(str(url.query["timeout"])) * 1000)
+        url = url.difference_update_query(["timeout"])
     if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
