@@ -1,0 +1,129 @@
+"""`run_discord` as `headshot serve` uses it: settings, start failures, intents, shards, clean stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+import discord
+import pytest
+
+from bot.cli import Runtime
+from bot.config import Config, load_config
+from handlers.discord.run import DiscordStartError, run_discord
+from tests.discord.conftest import running_bot
+from tests.fakes.discord_api import INTENT_GUILD_MEMBERS, INTENT_MESSAGE_CONTENT, FakeDiscord
+
+PRIVILEGED = INTENT_GUILD_MEMBERS | INTENT_MESSAGE_CONTENT
+
+
+async def test_only_the_token_and_the_api_url_are_needed(tmp_path: Path) -> None:
+    default_base = discord.http.Route.BASE
+    default_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    async with FakeDiscord() as fake:
+        config = load_config(
+            {
+                "DISCORD_TOKEN": fake.token,
+                "DISCORD_API_URL": fake.api_url,
+                "HEADSHOT_DATABASE_URL": f"sqlite:///{tmp_path / 'headshot.db'}",
+            }
+        )
+        runtime = Runtime(config=config)
+        stopping = asyncio.Event()
+        task = asyncio.create_task(run_discord(runtime, stopping))
+        await fake.wait_until_ready()
+        await fake.send_mention("help")
+        reply = await fake.wait_for_request("POST", f"/channels/{fake.CHANNEL_ID}/messages")
+        assert reply.json["embeds"][0]["title"] == "How I can help"
+        assert runtime.senders.get("discord") is not None
+
+        stopping.set()
+        await asyncio.wait_for(task, timeout=15)
+    assert task.result() is None
+    assert default_base == discord.http.Route.BASE
+    assert default_gateway == discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+
+
+async def test_an_invalid_token_fails_with_a_clear_message_and_never_logs_it(
+    config: Config, caplog: pytest.LogCaptureFixture
+) -> None:
+    wrong = "MTAwMA.wrong-token-do-not-log"
+    caplog.set_level(logging.DEBUG)
+    async with FakeDiscord() as fake:
+        runtime = Runtime(config=replace(config, discord_token=wrong, discord_api_url=fake.api_url))
+        with pytest.raises(DiscordStartError, match="rejected DISCORD_TOKEN") as failure:
+            await asyncio.wait_for(run_discord(runtime, asyncio.Event()), timeout=15)
+    assert wrong not in str(failure.value)
+    assert wrong not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [
+        ({"discord_token": None}, "DISCORD_TOKEN is not set"),
+        ({"discord_shards": "lots"}, "DISCORD_SHARDS must be a number or 'auto'"),
+        ({"discord_api_url": "ftp://127.0.0.1/api"}, "DISCORD_API_URL must be an http"),
+    ],
+)
+async def test_unusable_settings_fail_before_connecting(
+    config: Config, settings: dict[str, str | None], problem: str
+) -> None:
+    runtime = Runtime(config=replace(config, **{"discord_token": "x", **settings}))  # type: ignore[arg-type]
+    with pytest.raises(DiscordStartError, match=problem):
+        await run_discord(runtime, asyncio.Event())
+
+
+async def test_without_the_privileged_intents_the_bot_reconnects_without_them(
+    config: Config, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with FakeDiscord(privileged_intents_allowed=False) as fake, running_bot(fake, config) as bot:
+        first, second = fake.identifies
+        assert first["intents"] & PRIVILEGED and not second["intents"] & PRIVILEGED
+        assert "Message Content and Server Members intents are not enabled" in caplog.text
+
+        # Discord still delivers the content of mentions and DMs, so both keep working.
+        await fake.send_mention("help")
+        await fake.wait_for_request("POST", f"/channels/{fake.CHANNEL_ID}/messages")
+        await fake.send_dm("help")
+        await fake.wait_for_request("POST", f"/channels/{fake.dm_channel_id(fake.USER_ID)}/messages")
+        assert [i.text for i in bot.brain.incomings] == ["help", "help"]
+
+
+async def test_commands_sync_to_one_server_with_discord_guild_id(config: Config) -> None:
+    async with FakeDiscord() as fake, running_bot(fake, config, discord_guild_id=FakeDiscord.GUILD_ID):
+        synced = await fake.wait_for_request(
+            "PUT", f"/applications/{fake.APP_ID}/guilds/{fake.GUILD_ID}/commands"
+        )
+        assert [c["name"] for c in synced.json] == ["headshot"]
+
+
+@pytest.mark.parametrize(("shards", "expected"), [("2", [[0, 2], [1, 2]]), ("auto", [[0, 1]])])
+async def test_discord_shards_runs_the_auto_sharded_client(
+    config: Config, shards: str, expected: list[list[int]]
+) -> None:
+    async with FakeDiscord() as fake, running_bot(fake, config, discord_shards=shards) as bot:
+        assert sorted(identify["shard"] for identify in fake.identifies) == expected
+        await fake.send_mention("help")
+        await fake.wait_for_request("POST", f"/channels/{fake.CHANNEL_ID}/messages")
+        await fake.send_dm("help")
+        await fake.wait_for_request("POST", f"/channels/{fake.dm_channel_id(fake.USER_ID)}/messages")
+        assert len(bot.brain.incomings) == 2
+
+
+async def test_avatar_changes_are_recorded_only_where_tracking_is_on(config: Config) -> None:
+    async with FakeDiscord() as fake:
+        async with running_bot(fake, config, tracking=False) as bot:
+            await fake.update_member_avatar(fake.USER_ID, "0123abcd")
+            await fake.send_dm("help")  # the gateway is ordered: once this is answered, the update was seen
+            await fake.wait_for_request("POST", "/messages")
+            assert bot.brain.sightings == []
+        async with running_bot(fake, config, tracking=True) as bot:
+            start = len(fake.requests)
+            await fake.update_member_avatar(fake.USER_ID, "4567cdef")
+            await fake.send_dm("help")
+            await fake.wait_for_request("POST", "/messages", since=start)
+            platform, workspace, sightings = bot.brain.sightings[-1]
+            assert (platform, workspace) == ("discord", fake.GUILD_ID)
+            assert [(s.user, s.avatar_hash) for s in sightings] == [(fake.USER_ID, "4567cdef")]
