@@ -134,14 +134,21 @@ class SlackAdapter:
             process_before_response=process_before_response,
         )
         app.middleware(skip_slack_retries)
-        app.event("app_mention")(self.on_mention)
-        app.event("message")(self.on_message)
-        app.event("app_home_opened")(self.on_home_opened)
-        app.event("user_change")(self.on_user_change)
+        for event_type, listener in self.event_listeners().items():
+            app.event(event_type)(listener)
         app.command("/headshot")(self.on_command)
         app.action(ACTION_IDS)(self.on_action)
         app.error(self.on_error)
         return app
+
+    def event_listeners(self) -> dict[str, Callable[..., Awaitable[None]]]:
+        """The Events API types this app handles; slack-manifest.yml subscribes to exactly these."""
+        return {
+            "app_mention": self.on_mention,
+            "message": self.on_message,  # subscribed as message.im only
+            "app_home_opened": self.on_home_opened,
+            "user_change": self.on_user_change,
+        }
 
     # --- listeners ----------------------------------------------------------------------------------
 
