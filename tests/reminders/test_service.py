@@ -1,0 +1,278 @@
+"""Reminder commands through ReminderService (and the brain): the same on every adapter."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.brain import Brain
+from bot.config import BUNDLED_KNOWLEDGE_DIR, Config
+from bot.messages import ActionEvent, ActionId, Conversation, Incoming, Reply, ReplyKind
+from bot.reminders.commands import looks_like_reminder_command, parse_command
+from bot.reminders.service import AvatarSighting, ReminderService
+from tests.reminders.conftest import START, FakeClock
+
+ALICE = Conversation(platform="slack", workspace="T1", channel="C1", user="alice")
+BOB = Conversation(platform="slack", workspace="T1", channel="C1", user="bob")
+
+
+def say(service: ReminderService, text: str, who: Conversation = ALICE, **extra: object) -> list[Reply]:
+    replies = service.handle(Incoming(who, text, **extra))  # type: ignore[arg-type]
+    assert replies is not None, f"{text!r} was not taken as a reminder command"
+    return replies
+
+
+def one(service: ReminderService, text: str, who: Conversation = ALICE, **extra: object) -> Reply:
+    [reply] = say(service, text, who, **extra)
+    return reply
+
+
+def press(service: ReminderService, action: ActionId, value: str, who: Conversation = ALICE) -> Reply:
+    replies = service.handle_action(ActionEvent(who, action, value))
+    assert replies is not None
+    [reply] = replies
+    return reply
+
+
+def reminder_id(reply: Reply) -> int:
+    return int(reply.extras["reminder_id"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "remind me in 18 months",
+        "Remind me in 2 yrs to update my LinkedIn photo",
+        "please remind me next year",
+        "remind me to refresh my headshot every year",
+        "reminders",
+        "my reminders",
+        "cancel 3",
+        "snooze 3 1 month",
+        "done",
+        "I updated it",
+        "opt out",
+        "opt in",
+        "timezone Europe/Berlin",
+        "admin track-photos on",
+    ],
+)
+def test_commands_are_recognised(text: str) -> None:
+    assert looks_like_reminder_command(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how often should I update my headshot?",
+        "are AI headshots ok for LinkedIn?",
+        "what is a reminder",
+        "cancelled",
+    ],
+)
+def test_questions_are_not_commands(text: str) -> None:
+    assert not looks_like_reminder_command(text)
+    assert parse_command(text) is None
+
+
+def test_set_list_and_cancel(service: ReminderService) -> None:
+    reply = one(service, "remind me in 18 months to update my LinkedIn photo")
+    assert reply.private and reply.kind is ReplyKind.REMINDER
+    assert "Mon 22 May 2028 at 12:00 (UTC)" in reply.text
+    assert "update my LinkedIn photo" in reply.text  # the user's own capitalisation
+    number = reminder_id(reply)
+    listing = one(service, "reminders")
+    assert listing.private and f"#{number}" in listing.text
+    assert [(a.action_id, a.value) for a in listing.actions] == [(ActionId.CANCEL, str(number))]
+    assert "Cancelled" in one(service, f"cancel {number}").text
+    assert "no reminders" in one(service, "my reminders").text
+
+
+def test_text_before_the_time_works_too(service: ReminderService) -> None:
+    reply = one(service, "remind me to refresh my photo on linkedin in 2 years")
+    record = service.store.get(reminder_id(reply))
+    assert record is not None
+    assert record.text == "refresh my photo on linkedin"
+    assert record.due_at == datetime(2028, 11, 22, 12, 0, tzinfo=UTC)
+
+
+def test_recurring_reminder(service: ReminderService) -> None:
+    reply = one(service, "remind me every year")
+    record = service.store.get(reminder_id(reply))
+    assert record is not None and record.recurrence == "12 months"
+    assert "every year" in reply.text
+
+
+def test_bad_times_get_friendly_private_errors(service: ReminderService) -> None:
+    for text, part in [
+        ("remind me on flurbsday", "didn’t understand"),
+        ("remind me on 2020-01-01", "in the past"),
+        ("remind me in 12 years", "more than 10 years"),
+        ("remind me", "When should I remind you"),
+    ]:
+        reply = one(service, text)
+        assert reply.kind is ReplyKind.ERROR and reply.private and part in reply.text
+    assert service.store.list_all() == []
+
+
+def test_nobody_sees_or_changes_another_users_reminders(service: ReminderService) -> None:
+    alices = reminder_id(one(service, "remind me in 18 months to update my photo"))
+    bobs_view = one(service, "reminders", BOB)
+    assert "update my photo" not in bobs_view.text and f"#{alices}" not in bobs_view.text
+    assert service.list_replies(BOB)[0].actions == ()
+    # Cancelling, snoozing or finishing someone else's reminder reads exactly like a missing one.
+    refused = one(service, f"cancel {alices}", BOB)
+    missing = one(service, "cancel 9999", BOB)
+    assert refused.text.replace(str(alices), "N") == missing.text.replace("9999", "N")
+    assert press(service, ActionId.CANCEL, str(alices), BOB).kind is ReplyKind.ERROR
+    assert press(service, ActionId.SNOOZE, str(alices), BOB).kind is ReplyKind.ERROR
+    assert press(service, ActionId.DONE, str(alices), BOB).kind is ReplyKind.ERROR
+    # Same user id on another platform is another person.
+    other_platform = Conversation(platform="discord", workspace="G1", channel="C", user="alice")
+    assert one(service, f"cancel {alices}", other_platform).kind is ReplyKind.ERROR
+    record = service.store.get(alices)
+    assert (
+        record is not None
+        and record.status == "pending"
+        and record.due_at == datetime(2028, 5, 22, 12, 0, tzinfo=UTC)
+    )
+    assert f"#{alices}" in one(service, "reminders").text
+
+
+def test_cap_on_active_reminders(service: ReminderService) -> None:
+    for months in range(1, service.max_active + 1):
+        assert one(service, f"remind me in {months} months").kind is ReplyKind.REMINDER
+    refused = one(service, "remind me in 20 months")
+    assert refused.kind is ReplyKind.ERROR and "10 active reminders" in refused.text
+    assert one(service, "remind me in 20 months", BOB).kind is ReplyKind.REMINDER  # per user
+    first = service.store.active_for("slack", "alice")[0]
+    one(service, f"cancel {first.id}")
+    assert one(service, "remind me in 20 months").kind is ReplyKind.REMINDER
+
+
+def test_snooze(service: ReminderService, clock: FakeClock) -> None:
+    number = reminder_id(one(service, "remind me tomorrow"))
+    assert "Snoozed" in one(service, f"snooze {number} 2 weeks").text
+    record = service.store.get(number)
+    assert record is not None and record.due_at == START + timedelta(weeks=2)
+    assert "Snoozed" in press(service, ActionId.SNOOZE, str(number)).text  # button: a month
+    record = service.store.get(number)
+    assert record is not None and record.due_at == datetime(2026, 12, 22, 12, 0, tzinfo=UTC)
+    assert one(service, f"snooze {number} on flurbsday").kind is ReplyKind.ERROR
+
+
+def test_done_schedules_the_next_refresh_after_the_interval(service: ReminderService) -> None:
+    reply = one(service, "I updated it")
+    record = service.store.get(int(reply.actions[0].value))
+    assert record is not None and record.due_at == datetime(
+        2028, 11, 22, 12, 0, tzinfo=UTC
+    )  # default 2 years
+    assert "Got it" in one(service, "refresh interval 18 months").text
+    one(service, f"cancel {record.id}")
+    reply = one(service, "done")
+    record = service.store.get(int(reply.actions[0].value))
+    assert record is not None and record.due_at == datetime(2028, 5, 22, 12, 0, tzinfo=UTC)
+
+
+def test_done_button_moves_that_reminder(service: ReminderService) -> None:
+    number = reminder_id(one(service, "remind me tomorrow"))
+    reply = press(service, ActionId.DONE, str(number))
+    record = service.store.get(number)
+    assert "Nice work" in reply.text and record is not None
+    assert record.due_at == datetime(2028, 11, 22, 12, 0, tzinfo=UTC)
+
+
+def test_remind_in_a_year_button_from_the_photo_review(service: ReminderService) -> None:
+    reply = press(service, ActionId.REMIND_IN_A_YEAR, "12 months")
+    record = service.store.get(reminder_id(reply))
+    assert record is not None and record.due_at == datetime(2027, 11, 22, 12, 0, tzinfo=UTC)
+    assert record.user == "alice" and record.platform == "slack"
+
+
+def test_unknown_buttons_are_not_ours(service: ReminderService) -> None:
+    assert service.handle_action(ActionEvent(ALICE, "something_else", "1")) is None
+    assert press(service, ActionId.CANCEL, "not-a-number").kind is ReplyKind.ERROR
+
+
+def test_timezone_command_and_use(service: ReminderService) -> None:
+    assert "Europe/Berlin" in one(service, "timezone europe/berlin").text
+    assert service.store.preferences("slack", "alice").timezone == "Europe/Berlin"
+    record = service.store.get(reminder_id(one(service, "remind me tomorrow")))
+    assert record is not None and record.due_at == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 9:00 CET
+    # What the platform reports wins over the stored preference.
+    record = service.store.get(reminder_id(one(service, "remind me tomorrow", user_timezone="Asia/Tokyo")))
+    assert record is not None and record.due_at == datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
+    assert one(service, "timezone Mars/Olympus").kind is ReplyKind.ERROR
+    assert "Europe/Berlin" in one(service, "timezone").text
+
+
+def test_admin_photo_tracking(service: ReminderService) -> None:
+    refused = one(service, "admin track-photos on")
+    assert refused.kind is ReplyKind.ERROR and "admin" in refused.text
+    assert not service.tracking_enabled("slack", "T1")
+    assert "on" in one(service, "admin track-photos on", user_is_admin=True).text
+    assert service.tracking_enabled("slack", "T1")
+    assert not service.tracking_enabled("slack", "T2")
+    one(service, "admin track-photos off", user_is_admin=True)
+    assert not service.tracking_enabled("slack", "T1")
+
+
+def test_outdated_photos_get_one_suggestion(service: ReminderService, clock: FakeClock) -> None:
+    two_years_ago = START - timedelta(days=2 * 366)
+    service.record_sightings(
+        "slack", "T1", [AvatarSighting("old", "h1", two_years_ago), AvatarSighting("new", "h2", START)]
+    )
+    service.record_sightings(
+        "slack", "T1", [AvatarSighting("old", "h1", START), AvatarSighting("new", "h2", START)]
+    )
+    assert service.store.list_all() == []  # tracking is off by default
+    service.store.set_workspace_settings("slack", "T1", photo_tracking=True)
+    service.record_sightings(
+        "slack", "T1", [AvatarSighting("old", "h1", START), AvatarSighting("new", "h2", START)]
+    )
+    [suggestion] = service.store.list_all()
+    assert suggestion.user == "old" and suggestion.kind == "suggestion" and suggestion.channel == ""
+    # Seen again, delivered, a month later: still not a second one within the interval.
+    service.store.claim_due("w", now=START, limit=5, lease=timedelta(minutes=5), platforms=["slack"])
+    assert service.store.mark_delivered(suggestion.id, "w")
+    clock.advance(timedelta(days=30))
+    service.record_sightings("slack", "T1", [AvatarSighting("old", "h1", clock.now)])
+    assert len(service.store.list_all(user="old")) == 1
+    # After the interval, a new one.
+    clock.advance(timedelta(days=2 * 366))
+    service.record_sightings("slack", "T1", [AvatarSighting("old", "h1", clock.now)])
+    assert len(service.store.list_all(user="old")) == 2
+
+
+def test_opted_out_users_get_no_suggestions(service: ReminderService) -> None:
+    service.store.set_workspace_settings("slack", "T1", photo_tracking=True)
+    assert "won’t suggest" in one(service, "opt out").text
+    service.record_sightings("slack", "T1", [AvatarSighting("alice", "h1", START - timedelta(days=800))])
+    service.record_sightings("slack", "T1", [AvatarSighting("alice", "h1", START)])
+    assert service.store.list_all() == []
+    one(service, "opt in")
+    service.record_sightings("slack", "T1", [AvatarSighting("alice", "h1", START)])
+    assert [r.kind for r in service.store.list_all()] == ["suggestion"]
+    one(service, "opt out")  # also cancels the pending one
+    assert [r.status for r in service.store.list_all()] == ["cancelled"]
+
+
+def test_a_changed_avatar_restarts_the_clock(service: ReminderService) -> None:
+    service.store.set_workspace_settings("slack", "T1", photo_tracking=True)
+    service.record_sightings("slack", "T1", [AvatarSighting("alice", "h1", START - timedelta(days=800))])
+    service.record_sightings("slack", "T1", [AvatarSighting("alice", "h2", START)])
+    assert service.store.list_all() == []
+
+
+def test_brain_never_opens_the_store_for_a_question(tmp_path: Path) -> None:
+    config = Config(database_url=f"sqlite:///{tmp_path / 'h.db'}", knowledge_dir=BUNDLED_KNOWLEDGE_DIR)
+    brain = Brain(config, clock=lambda: START)
+    brain.handle(Incoming(ALICE, "how often should I update my headshot?"))
+    assert brain._reminders is None
+    assert not (tmp_path / "h.db").exists()
+    [reply] = brain.handle(Incoming(ALICE, "remind me in 18 months"))
+    assert reply.kind is ReplyKind.REMINDER and (tmp_path / "h.db").exists()
+    assert "sqlalchemy" in sys.modules
