@@ -46,6 +46,11 @@ def basic_intents() -> discord.Intents:
     return discord.Intents.default()
 
 
+# The bot never joins voice channels; discord.py's warnings about missing voice libraries are noise.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+
 class HeadshotClient(discord.Client):
     headshot_adapter: DiscordAdapter | None = None
 
