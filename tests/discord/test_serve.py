@@ -1,4 +1,4 @@
-"""`headshot serve` as an operator runs it, with only DISCORD_TOKEN and DISCORD_API_URL, against FakeDiscord."""
+"""`headshot serve` as an operator runs it, with only DISCORD_TOKEN and DISCORD_API_URL set."""
 
 from __future__ import annotations
 
