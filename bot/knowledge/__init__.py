@@ -17,7 +17,7 @@ from bot.knowledge.context import FollowUpContext, is_follow_up
 from bot.knowledge.documents import Document, KnowledgeError, load_documents
 from bot.knowledge.index import Index
 from bot.knowledge.passages import Passage, passages_of, split_sentences
-from bot.knowledge.query import TRIGGER_WORDS, Query, analyse
+from bot.knowledge.query import TRIGGER_WORDS, Query, TermGroup, analyse
 from bot.messages import Citation, Reply
 
 __all__ = ["Answer", "Document", "KnowledgeBase", "KnowledgeError", "Passage", "RankedPassage"]
@@ -64,16 +64,17 @@ class KnowledgeBase:
         query = self.analyse(text)
         previous = self.context.previous(conversation_key) if conversation_key else None
         follow_up = previous is not None and is_follow_up(text, self_contained=query.on_topic)
-        terms = dict(query.terms)
+        groups = dict(query.groups)
         on_topic = query.on_topic
         two_sided = query.two_sided
         if follow_up and previous is not None:
             earlier = self.analyse(previous)
-            for term, weight in earlier.terms.items():
-                terms[term] = max(terms.get(term, 0.0), PREVIOUS_QUESTION_WEIGHT * weight)
+            for key, (weight, stems) in earlier.groups.items():
+                if key not in groups:
+                    groups[key] = (PREVIOUS_QUESTION_WEIGHT * weight, stems)
             on_topic = on_topic or earlier.on_topic
             two_sided = two_sided or earlier.two_sided
-        ranked = self._rank(terms)
+        ranked = self._rank(groups)
         note = ENGLISH_NOTE if query.foreign else None
         reason = self._decline_reason(query, ranked, on_topic=on_topic)
         if reason is not None:
@@ -83,8 +84,8 @@ class KnowledgeBase:
             self.context.remember(conversation_key, f"{previous} {text}" if follow_up else text)
         return answer
 
-    def _rank(self, terms: dict[str, float]) -> list[RankedPassage]:
-        scores = self.index.scores(terms)
+    def _rank(self, groups: dict[str, TermGroup]) -> list[RankedPassage]:
+        scores = self.index.scores(groups.values())
         order = sorted(range(len(self.passages)), key=lambda i: (-scores[i], i))
         return [RankedPassage(self.passages[i], scores[i]) for i in order[:RETURNED_PASSAGES]]
 
@@ -118,7 +119,7 @@ class KnowledgeBase:
         query = self.analyse(topic)
         sentences = split_sentences(best.text.split("\n\n")[-1]) or [best.text]
         scored = [
-            (Index([Passage(best.doc, best.title, best.perspective, s)]).scores(query.terms)[0], s)
+            (Index([Passage(best.doc, best.title, best.perspective, s)]).scores(query.groups.values())[0], s)
             for s in sentences
         ]
         quote = max(scored, key=lambda pair: pair[0])[1]

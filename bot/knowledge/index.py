@@ -12,10 +12,12 @@ from __future__ import annotations
 import difflib
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.knowledge.passages import Passage
+from bot.knowledge.query import TermGroup
 from bot.knowledge.vocabulary import STOPWORDS, stem, words
 
 K1 = 1.2
@@ -23,6 +25,7 @@ B = 0.6
 CONTEXT_WEIGHT = 0.35
 PROMOTIONAL_FACTOR = 0.3
 FUZZY_CUTOFF = 0.8
+GROUP_REST = 0.7
 
 
 @dataclass
@@ -45,15 +48,12 @@ class _Field:
         idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
         return cls(tf, lengths, max(average, 1.0), idf)
 
-    def score(self, i: int, terms: dict[str, float]) -> float:
-        counts = self.tf[i]
+    def term_score(self, i: int, term: str) -> float:
+        f = self.tf[i].get(term)
+        if not f:
+            return 0.0
         norm = K1 * (1 - B + B * self.lengths[i] / self.average)
-        total = 0.0
-        for term, weight in terms.items():
-            f = counts.get(term)
-            if f:
-                total += weight * self.idf[term] * f * (K1 + 1) / (f + norm)
-        return total
+        return self.idf[term] * f * (K1 + 1) / (f + norm)
 
 
 def index_stems(text: str) -> list[str]:
@@ -88,10 +88,23 @@ class Index:
         found = difflib.get_close_matches(word, candidates, n=1, cutoff=FUZZY_CUTOFF)
         return found[0] if found else None
 
-    def scores(self, terms: dict[str, float]) -> list[float]:
+    def scores(self, groups: Iterable[TermGroup]) -> list[float]:
+        """Per passage: each group adds its best-matching word in full and the rest at `GROUP_REST`, so a
+        topic with many synonyms counts about once, like a topic the documents name in one word."""
+        groups = list(groups)
         results: list[float] = []
         for i, passage in enumerate(self.passages):
-            score = self._text.score(i, terms) + CONTEXT_WEIGHT * self._context.score(i, terms)
+            score = 0.0
+            for weight, stems in groups:
+                parts = sorted(
+                    (
+                        self._text.term_score(i, s) + CONTEXT_WEIGHT * self._context.term_score(i, s)
+                        for s in stems
+                    ),
+                    reverse=True,
+                )
+                if parts and parts[0] > 0:
+                    score += weight * (parts[0] + GROUP_REST * sum(parts[1:]))
             if passage.promotional:
                 score *= PROMOTIONAL_FACTOR
             results.append(score)

@@ -7,6 +7,7 @@ against (for typo correction and for judging how much of the question the docume
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -36,10 +37,15 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
+TermGroup = tuple[float, tuple[str, ...]]
+
+
 @dataclass
 class Query:
     text: str
-    terms: dict[str, float] = field(default_factory=dict)  # stem -> weight
+    # what to search for: the question's own words one group each, every concept one group of the
+    # words the documents use for it; a group scores once however many of its words a passage has
+    groups: dict[str, TermGroup] = field(default_factory=dict)
     concepts: list[Concept] = field(default_factory=list)
     uncovered: list[str] = field(default_factory=list)  # topics the documents do not cover
     content: list[str] = field(default_factory=list)  # the question's own meaningful words (stems)
@@ -47,6 +53,18 @@ class Query:
     foreign: bool = False
     injection: bool = False
     has_letters: bool = False
+
+    @property
+    def terms(self) -> dict[str, float]:
+        flat: dict[str, float] = {}
+        for weight, stems in self.groups.values():
+            for s in stems:
+                flat[s] = max(flat.get(s, 0.0), weight)
+        return flat
+
+    def add_group(self, key: str, weight: float, stems: tuple[str, ...]) -> None:
+        if key not in self.groups or self.groups[key][0] < weight:
+            self.groups[key] = (weight, stems)
 
     @property
     def on_topic(self) -> bool:
@@ -59,7 +77,10 @@ class Query:
 
     @property
     def coverage(self) -> float:
-        return len(self.covered) / len(self.content) if self.content else 1.0
+        """Share of the question's meaning the documents know: its content words and its topics."""
+        topics = sum(1 for c in self.concepts if not c.generic)
+        total = len(self.content) + topics
+        return (len(self.covered) + topics) / total if total else 1.0
 
 
 def _trigger_index() -> dict[str, list[tuple[tuple[str, ...], Concept]]]:
@@ -158,10 +179,7 @@ def _add_part(
             in_trigger[i] = True
         if concept not in query.concepts and scale == 1.0:
             query.concepts.append(concept)
-        for expansion in concept.expands:
-            for word in words(expansion):
-                s = stem(word)
-                query.terms[s] = max(query.terms.get(s, 0.0), concept.weight * scale)
+        query.add_group(concept.name, concept.weight * scale, _expansion_stems(concept))
     if scale == 1.0:
         for phrase, topic in _UNCOVERED_TRIGGERS:
             if topic not in query.uncovered and _contains(stems, phrase):
@@ -170,7 +188,11 @@ def _add_part(
         if token in STOPWORDS or s in _STOP_STEMS or (len(token) < 2 and not token.isdigit()):
             continue
         weight = 1.0 * scale
-        content = s not in _GENERIC_STEMS and token not in QUESTION_WORDS
+        content = (
+            s not in _GENERIC_STEMS
+            and token not in QUESTION_WORDS
+            and not (query.foreign and token in FOREIGN_MARKERS)
+        )
         found = triggered or known(s)
         if not found and len(token) >= 4 and not token.isdigit():
             fixed = correct(token)
@@ -181,15 +203,17 @@ def _add_part(
                 for _, _, concept in _matches([s]):
                     if concept not in query.concepts and scale == 1.0:
                         query.concepts.append(concept)
-                    for expansion in concept.expands:
-                        for word in words(expansion):
-                            e = stem(word)
-                            query.terms[e] = max(query.terms.get(e, 0.0), concept.weight * scale)
+                    query.add_group(concept.name, concept.weight * scale, _expansion_stems(concept))
         if scale == 1.0 and content:
             query.content.append(s)
             if found:
                 query.covered.append(s)
-        query.terms[s] = max(query.terms.get(s, 0.0), weight)
+        query.add_group(f"word:{s}", weight, (s,))
+
+
+@lru_cache(maxsize=256)
+def _expansion_stems(concept: Concept) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(stem(w) for e in concept.expands for w in words(e)))
 
 
 def _contains(stems: list[str], phrase: tuple[str, ...]) -> bool:

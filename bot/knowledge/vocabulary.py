@@ -47,8 +47,28 @@ def stem(word: str) -> str:
     return str(_stemmer.stemWord(word))
 
 
-STOPWORDS = frozenset(
-    ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "aren", "arent", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "cant", "could", "couldnt", "did", "didnt", "do", "does", "doesnt", "doing", "dont", "down", "during", "each", "few", "for", "from", "further", "had", "hadnt", "has", "hasnt", "have", "havent", "having", "he", "hed", "hes", "her", "here", "heres", "hers", "herself", "him", "himself", "his", "how", "hows", "i", "id", "ill", "im", "ive", "if", "in", "into", "is", "isnt", "it", "its", "itself", "lets", "me", "more", "most", "mustnt", "my", "myself", "no", "nor", "not", "of", "off", "on", "once", "only", "or", "other", "ought", "our", "ours", "ourselves", "out", "over", "own", "same", "shant", "she", "shed", "shes", "should", "shouldnt", "so", "some", "such", "than", "that", "thats", "the", "their", "theirs", "them", "themselves", "then", "there", "theres", "these", "they", "theyd", "theyll", "theyre", "theyve", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "wasnt", "we", "wed", "well", "were", "weve", "werent", "what", "whats", "when", "whens", "where", "wheres", "which", "while", "who", "whos", "whom", "why", "whys", "will", "with", "wont", "would", "wouldnt", "you", "youd", "youll", "youre", "youve", "your", "yours", "yourself", "yourselves", "just", "really", "actually", "even", "kinda", "sorta", "like", "lol", "lmao", "ok", "okay", "so", "um", "uh", "hey", "hi", "hello", "yeah", "yes", "nah", "rn", "tbh", "imo", "idk", "pls", "plz", "please", "thanks", "thank", "u", "ur", "r", "gonna", "wanna", "gotta", "got", "get", "gets", "getting", "thing", "things", "stuff", "one", "ones", "someone", "something", "anything", "guys", "guy", "any", "anyone", "much", "many", "lot", "lots", "bit", "i've", "i'm", "it's", "don't", "can't", "ya", "yo", "also", "maybe", "probably", "pretty", "quite", "still", "usually", "sometimes", "often", "always", "ever", "never", "now", "here", "there"]
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+STOPWORDS = _wordset(
+    """
+a about above after again against all also am an and any are aren arent as at be because been before
+being below between both but by can cant could couldnt did didnt do does doesnt doing dont down
+during each few for from further had hadnt has hasnt have havent having he hed hes her here heres
+hers herself him himself his how hows i id ill im ive if in into is isnt it its itself lets me more
+most mustnt my myself no nor not of off on once only or other ought our ours ourselves out over own
+same shant she shed shes should shouldnt so some such than that thats the their theirs them
+themselves then there theres these they theyd theyll theyre theyve this those through to too under
+until up very was wasnt we wed well were weve werent what whats when whens where wheres which while
+who whos whom why whys will with wont would wouldnt you youd youll youre youve your yours yourself
+yourselves just really actually even kinda sorta like lol lmao ok okay so um uh hey hi hello yeah
+yes nah rn tbh imo idk pls plz please thanks thank u ur r gonna wanna gotta got get gets getting
+thing things stuff one ones someone something anything guys guy any anyone much many lot lots bit
+i've i'm it's don't can't ya yo also maybe probably pretty quite still usually sometimes often
+always ever never now here there go going goes gone went route way myth true false idea good bad
+fine problem issue deal days
+"""
 )
 """Function words and chat filler: never indexed, never counted when judging coverage."""
 
@@ -117,7 +137,8 @@ CONCEPTS: tuple[Concept, ...] = (
         "cost",
         "cost, costs, price, prices, pricing, pricey, cheap, cheaper, cheapest, expensive, afford, affordable, "
         "budget, money, pay, paying, paid, fee, fees, dollars, bucks, $, run you, how much, save, saving, "
-        "savings, spend, broke, free, subscription, costly, worth the money",
+        "savings, spend, broke, free, subscription, costly, worth the money, damage, set me back, charge, charges, "
+        "rates, rate, fork out, shell out, splurge",
         "fee cost low-cost affordable affordably budget financial investment investing charge plans $50 "
         "expensive significant",
         0.7,
@@ -125,7 +146,7 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     _c(
         "worth",
-        "worth, worth it, better, best option, should i, go with, superior, quality, value, compare, "
+        "worth, worth it, better, best option, go with, superior, quality, value, compare, "
         "comparison, vs, versus, or a real, instead",
         "worth investing investment superior gold standard crucial quality",
         0.4,
@@ -204,14 +225,14 @@ CONCEPTS: tuple[Concept, ...] = (
         "fast, faster, quick, quickly, quicker, minutes, hours, time, hurry, urgent, urgently, asap, today, "
         "tonight, instant, instantly, convenient, convenience, easy, easier, hassle, schedule, scheduling, "
         "travel, deadline, last minute",
-        "speed convenience minutes quickly urgently scheduling traveling waiting",
+        "speed convenience minutes quickly urgently",
         0.6,
         two_sided=True,
     ),
     _c(
         "customize",
         "control, customize, customise, customization, tweak, tweaks, adjust, adjustments, change, changes, "
-        "choose, pick, tailor, background, backdrop, outfit, clothes, style, styles, lighting options, "
+        "choose the, pick the, tailor, background, backdrop, outfit, clothes, style, styles, lighting options, "
         "how it turns out, turns out, say in, options",
         "control adjust tailor customization precisely backdrop clothing style adjustments feedback final "
         "result",
@@ -229,8 +250,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "direction",
         "pose, poses, posing, stand, standing, where to look, how to look, direct, direction, directing, "
-        "coach, coaching, guidance, guide me, tips, tell me how, nervous, awkward, camera shy, smile, "
-        "smiling, body language, expression, expressions, angle, angles, feedback",
+        "coach, coaching, guidance, guide me, tips, tell me how, nervous, awkward, camera shy, "
+        "body language, expression, expressions, angle, angles, feedback",
         "coach body language facial expressions posing techniques direction guidance feedback loop",
         0.6,
     ),
@@ -261,7 +282,8 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     _c(
         "training",
-        "upload, uploading, uploads, blurry, blurred, phone, iphone, camera roll, input, inputs, reference, "
+        "upload, uploading, uploads, start with, to begin with, good photos, nice photos, decent photos, "
+        "existing photos, blurry, blurred, phone, iphone, camera roll, input, inputs, reference, "
         "source photos, how many photos, bad photos, low quality, low-quality, grainy, dark photos, "
         "casual photos, snapshots, train, training, feed, need photos, photos of me",
         "upload quality photos selfies casual pictures low-quality training reference images data well-lit",
@@ -290,8 +312,8 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     _c(
         "audience_fit",
-        "who, whom, good fit, fit, suited, suitable, ideal, best for, meant for, made for, good for, target, "
-        "for whom, worth it for",
+        "good fit, fit, suited, suitable, ideal, best for, meant for, made for, good for, target, "
+        "for whom, worth it for, who are they for, who should, who uses, who are these, who is it for",
         "freelancers job seekers entrepreneurs appealing",
         0.5,
     ),
@@ -300,7 +322,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "disclose, disclosure, tell people, admit, label, labeled, labelled, mention, transparent, "
         "be upfront, upfront, honest about, ethical, ethics, moral, morally, responsible, responsibly, "
         "caption, say it's ai, let people know",
-        "disclose transparency ethical responsible credible guidelines",
+        "disclose transparency",
         0.7,
     ),
     _c(
@@ -313,6 +335,32 @@ CONCEPTS: tuple[Concept, ...] = (
         two_sided=True,
     ),
     _c(
+        "flattering",
+        "look good, look better, look my best, flattering, flatter, best side, attractive, good looking, "
+        "make me look, make you look, bring out, special, magic, secret, tricks",
+        "flattering best features highlight natural true expression",
+        0.6,
+    ),
+    _c(
+        "prevent",
+        "stop, prevent, avoid, keep from, get rid of, reduce, minimize, minimise, how do i fix, tips to avoid",
+        "prevent select fine-tuned adjustments",
+        0.6,
+    ),
+    _c(
+        "outcome",
+        "results, result, outcome, outcomes, output, outputs, end result, turn out, turns out",
+        "outcomes result final",
+        0.5,
+    ),
+    _c(
+        "clients",
+        "customers, customer, clients, client, patients, patient, viewers, visitors, recruiters, "
+        "hiring managers, employers, colleagues, coworkers, followers, audience",
+        "client employer business partner people perceivers viewing others",
+        0.5,
+    ),
+    _c(
         "access",
         "democratization, democratize, access, accessible, barriers, barrier, excluded, exclusion, "
         "cant afford, can't afford, everyone, anyone, inclusive, low income, poor",
@@ -320,10 +368,20 @@ CONCEPTS: tuple[Concept, ...] = (
         0.6,
     ),
     _c(
+        "reasons",
+        "why would, why do people, why choose, why pick, why use, why go, reasons, reason, appeal, appealing, "
+        "point of, whats the point, what's the point, why bother",
+        "benefits advantage appealing compelling strengths",
+        0.5,
+    ),
+    _c(
         "complement",
         "alongside, pair, combine, together with, along with, samples, testimonials, credibility boost, "
-        "back it up, make it credible",
-        "pair authentic content writing work samples testimonials reinforce credibility",
+        "back it up, make it credible, believable, more believable, more credible, more trustworthy, "
+        "best practices, best practice, tips for using, how to use, how should i use, use it responsibly, "
+        "come across as genuine, do it right",
+        "pair authentic content writing work samples testimonials reinforce credibility guidelines "
+        "responsible disclose",
         0.6,
     ),
 )
@@ -372,6 +430,26 @@ UNCOVERED: tuple[Uncovered, ...] = (
         "try it on, tryitonai, secta, dreamwave, photoai, remini, lensa, prices of apps",
     ),
     _u(
+        "posing or expression tips",
+        "should i smile, smile with teeth, smile or not, teeth showing, which side is my best, "
+        "how should i pose, how do i pose, what pose",
+    ),
+    _u(
+        "that platform (the documents discuss LinkedIn, personal websites and job applications)",
+        "slack, discord, zoom, teams, instagram, tiktok, facebook, twitter, tinder, bumble, hinge, "
+        "dating, dating app, dating profile, whatsapp, snapchat, youtube, twitch",
+    ),
+    _u(
+        "making or editing pictures for you",
+        "make me a, make me one, generate me, create me, can you make, can you generate, can you create, "
+        "can you edit, remove the background, remove background, background remover, photoshop tutorial, "
+        "how to edit, how do i edit",
+    ),
+    _u(
+        "writing or other tasks",
+        "write me, poem, essay, story about, song, code, translate, joke, recipe, weather, homework",
+    ),
+    _u(
         "copyright or who owns the images",
         "copyright, copyrighted, own the rights, ownership, license, licence, royalty, commercial use",
     ),
@@ -382,6 +460,9 @@ UNCOVERED: tuple[Uncovered, ...] = (
 )
 
 TYPOS: dict[str, str] = {
+    # stems that collide with a different topic ("customers" and "customization" both stem to "custom")
+    "customers": "clients",
+    "customer": "client",
     "linkdin": "linkedin",
     "linkedn": "linkedin",
     "linkin": "linkedin",
@@ -486,13 +567,18 @@ GLOSSARY: dict[str, str] = {
     "costa": "cost",
 }
 
-FOREIGN_MARKERS = frozenset(
-    ["el", "la", "los", "las", "un", "una", "unos", "unas", "de", "del", "que", "con", "por", "para", "es", "son", "como", "cuanto", "cuesta", "mas", "menos", "o", "y", "pero", "puedo", "debo", "mi", "tu", "su", "hecho", "usar", "tengo", "esta", "este", "esto", "muy", "qué", "sí", "le", "les", "des", "du", "et", "est", "pour", "avec", "une", "sont", "mon", "ma", "mes", "combien", "ce", "cette", "puis", "je", "vous", "nous", "der", "die", "das", "und", "ist", "ein", "eine", "mit", "fur", "nicht", "ich", "sie", "wie", "viel", "kostet", "mein", "meine"]
+FOREIGN_MARKERS = _wordset(
+    """
+el la los las un una unos unas de del que con por para es son como cuanto cuesta mas menos o y pero
+puedo debo mi tu su hecho usar tengo esta este esto muy qué sí le les des du et est pour avec une
+sont mon ma mes combien ce cette puis je vous nous der die das und ist ein eine mit fur nicht ich
+sie wie viel kostet mein meine
+"""
 )
 
 INJECTION = re.compile(
     r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instruction|instructions|prompt|rules|"
-    r"guidelines|directions|above|previous|prior)\b"
+    r"guidelines|directions|above|previous|prior|documents|context|sources)\b"
     r"|\bsystem\s+prompt\b|\byou\s+are\s+now\b|\bact\s+as\b|\bpretend\s+(to\s+be|you)\b|\bjailbreak\b"
     r"|\bdeveloper\s+mode\b|\bdan\s+mode\b|\breveal\b.{0,30}\b(prompt|instructions|secret|config)\b"
     r"|\b(print|show|repeat|output)\b.{0,30}\b(your|the)\s+(prompt|instructions|system)\b"
