@@ -255,3 +255,17 @@ async def test_the_fake_refuses_events_while_no_bot_is_connected() -> None:
     async with FakeDiscord() as fake:
         with pytest.raises(AssertionError, match="not connected"):
             await fake.send_dm("hello")
+
+
+async def test_a_private_reply_after_a_public_defer_replaces_the_thinking_message(bot: RunningBot) -> None:
+    fake = bot.fake
+    # Declared as a JPEG, so the defer is public; the bytes are not a photo, so the core's answer is private.
+    fake_jpeg = fake.add_attachment("broken.jpg", b"this is not a jpeg at all", "image/jpeg")
+    _, token = await fake.send_slash_command("check", {"photo": fake_jpeg})
+    deferred = await fake.wait_for_request("POST", "/callback")
+    assert not deferred.json.get("data", {}).get("flags", 0) & EPHEMERAL
+    removed = await fake.wait_for_request("DELETE", f"/webhooks/{fake.APP_ID}/{token}/messages/@original")
+    followup = await fake.wait_for_request("POST", f"/webhooks/{fake.APP_ID}/{token}")
+    assert fake.requests.index(removed) < fake.requests.index(followup)
+    assert followup.json["flags"] & EPHEMERAL
+    assert "broken.jpg" in _text_of(followup)
