@@ -68,6 +68,21 @@ def plain_text_of(text: str, bot_user_id: str | None) -> str:
     return " ".join(text.split()) if "\n" not in text else text.strip()
 
 
+class _NoRequestBodiesInLogs(logging.Filter):
+    """Bolt logs a rejected request's whole body (message text included) at INFO, and warns about a
+    token it would not use anyway; keep the fact of a rejection, drop the rest."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith("Invalid request signature"):
+            record.msg, record.args = "rejected a request with a wrong or stale Slack signature (401)", None
+        return not message.startswith("As you gave `client` as well")
+
+
+BOLT_LOGGER = logging.getLogger("headshot.slack.bolt")
+BOLT_LOGGER.addFilter(_NoRequestBodiesInLogs())  # Bolt copies it to the loggers of its middleware
+
+
 @dataclass(frozen=True)
 class SlackUser:
     tz: str | None = None
@@ -132,6 +147,7 @@ class SlackAdapter:
             signing_secret=signing_secret or "",
             request_verification_enabled=True,
             process_before_response=process_before_response,
+            logger=BOLT_LOGGER,
         )
         app.middleware(skip_slack_retries)
         for event_type, listener in self.event_listeners().items():
