@@ -90,6 +90,8 @@ class KnowledgeBase:
         return [RankedPassage(self.passages[i], scores[i]) for i in order[:RETURNED_PASSAGES]]
 
     def _decline_reason(self, query: Query, ranked: list[RankedPassage], *, on_topic: bool) -> str | None:
+        if not query.text.strip():
+            return "You sent an empty message: ask me a question about headshots."
         if not query.has_letters:
             return "I can only read questions written in words, and the documents I answer from don’t cover that."
         if query.injection:

@@ -118,7 +118,11 @@ def decline(ranked: list[RankedPassage], reason: str, note: str | None = None) -
 def reply_for(answer: Answer) -> Reply:
     if not answer.answered:
         return Reply(text=answer.answer, kind=ReplyKind.DECLINE, sections=tuple(answer.sections))
-    citations = tuple(citation_for(r.passage) for r in answer.quoted)
+    # one citation per document: the quote it contributes first
+    first_quote: dict[str, Passage] = {}
+    for r in answer.quoted:
+        first_quote.setdefault(r.passage.doc, r.passage)
+    citations = tuple(citation_for(p) for p in first_quote.values())
     sources = "\n".join(
         f"  — {c.title}" + (f" ({c.perspective})" if c.perspective else "") for c in citations
     )

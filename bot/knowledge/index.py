@@ -68,7 +68,19 @@ class Index:
         self.vocabulary: frozenset[str] = frozenset(self._text.idf) | frozenset(self._context.idf)
         raw = {w for p in passages for w in words(p.text) if len(w) >= 4 and w not in STOPWORDS}
         self._raw_words = tuple(sorted(raw))
+        self._columns: dict[str, tuple[float, ...]] = {}
         self._correct = lru_cache(maxsize=4096)(self._closest)
+
+    def _column(self, stemmed: str) -> tuple[float, ...]:
+        """One word's BM25 contribution to every passage (both fields), computed once per word."""
+        column = self._columns.get(stemmed)
+        if column is None:
+            column = tuple(
+                self._text.term_score(i, stemmed) + CONTEXT_WEIGHT * self._context.term_score(i, stemmed)
+                for i in range(len(self.passages))
+            )
+            self._columns[stemmed] = column
+        return column
 
     def knows(self, stemmed: str) -> bool:
         return stemmed in self.vocabulary
@@ -91,20 +103,18 @@ class Index:
     def scores(self, groups: Iterable[TermGroup]) -> list[float]:
         """Per passage: each group adds its best-matching word in full and the rest at `GROUP_REST`, so a
         topic with many synonyms counts about once, like a topic the documents name in one word."""
-        groups = list(groups)
+        totals = [0.0] * len(self.passages)
+        for weight, stems in groups:
+            columns = [self._column(s) for s in stems if s in self.vocabulary]
+            if not columns:
+                continue
+            for i, parts in enumerate(zip(*columns, strict=True)):
+                best = max(parts)
+                if best > 0:
+                    totals[i] += weight * (best + GROUP_REST * (sum(parts) - best))
         results: list[float] = []
         for i, passage in enumerate(self.passages):
-            score = 0.0
-            for weight, stems in groups:
-                parts = sorted(
-                    (
-                        self._text.term_score(i, s) + CONTEXT_WEIGHT * self._context.term_score(i, s)
-                        for s in stems
-                    ),
-                    reverse=True,
-                )
-                if parts and parts[0] > 0:
-                    score += weight * (parts[0] + GROUP_REST * sum(parts[1:]))
+            score = totals[i]
             if passage.promotional:
                 score *= PROMOTIONAL_FACTOR
             results.append(score)

@@ -94,12 +94,12 @@ def _trigger_index() -> dict[str, list[tuple[tuple[str, ...], Concept]]]:
 
 
 _TRIGGERS = _trigger_index()
-_UNCOVERED_TRIGGERS = [
-    (tuple(stem(w) for w in words(trigger)), topic.topic)
-    for topic in UNCOVERED
-    for trigger in topic.triggers
-    if words(trigger)
-]
+_UNCOVERED_TRIGGERS: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _topic in UNCOVERED:
+    for _trigger in _topic.triggers:
+        _stems = tuple(stem(w) for w in words(_trigger))
+        if _stems:
+            _UNCOVERED_TRIGGERS.setdefault(_stems[0], []).append((_stems, _topic.topic))
 _GENERIC_STEMS = frozenset(stem(w) for c in CONCEPTS if c.generic for t in c.triggers for w in words(t))
 TRIGGER_WORDS = frozenset(w for c in CONCEPTS for t in c.triggers for w in words(t))
 _STOP_STEMS = frozenset(stem(w) for w in STOPWORDS)
@@ -181,9 +181,10 @@ def _add_part(
             query.concepts.append(concept)
         query.add_group(concept.name, concept.weight * scale, _expansion_stems(concept))
     if scale == 1.0:
-        for phrase, topic in _UNCOVERED_TRIGGERS:
-            if topic not in query.uncovered and _contains(stems, phrase):
-                query.uncovered.append(topic)
+        for start, first in enumerate(stems):
+            for phrase, topic in _UNCOVERED_TRIGGERS.get(first, ()):
+                if topic not in query.uncovered and tuple(stems[start : start + len(phrase)]) == phrase:
+                    query.uncovered.append(topic)
     for token, s, triggered in zip(tokens, stems, in_trigger, strict=True):
         if token in STOPWORDS or s in _STOP_STEMS or (len(token) < 2 and not token.isdigit()):
             continue
@@ -214,8 +215,3 @@ def _add_part(
 @lru_cache(maxsize=256)
 def _expansion_stems(concept: Concept) -> tuple[str, ...]:
     return tuple(dict.fromkeys(stem(w) for e in concept.expands for w in words(e)))
-
-
-def _contains(stems: list[str], phrase: tuple[str, ...]) -> bool:
-    n = len(phrase)
-    return any(tuple(stems[i : i + n]) == phrase for i in range(len(stems) - n + 1))

@@ -193,6 +193,13 @@ CONCEPTS: tuple[Concept, ...] = (
         0.7,
     ),
     _c(
+        "frequency",
+        "how often, how frequently, frequency, every year, every few years, how long should, how long can, "
+        "how long does, interval, rule of thumb",
+        "revisit every years",
+        0.7,
+    ),
+    _c(
         "linkedin",
         "linkedin, linked in, linkdin, linkedn",
         "linkedin networks",
