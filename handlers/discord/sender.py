@@ -48,9 +48,13 @@ class DiscordSender:
             raise PermanentDeliveryError(
                 f"the Discord user no longer exists ({exc.code} {exc.text})"
             ) from None
+        except discord.RateLimited as exc:
+            raise TransientDeliveryError("Discord rate limit", retry_after=exc.retry_after) from None
         except discord.DiscordServerError as exc:
             raise TransientDeliveryError(f"Discord is having trouble ({exc.status})") from None
         except discord.HTTPException as exc:
+            if exc.status == 429:  # only when discord.py itself gave up waiting (e.g. a Cloudflare block)
+                raise TransientDeliveryError("Discord rate limit", retry_after=60.0) from None
             if exc.code == CANNOT_MESSAGE_USER:
                 raise PermanentDeliveryError(f"Discord refused the DM ({exc.code} {exc.text})") from None
             raise PermanentDeliveryError(

@@ -49,6 +49,14 @@ async def test_a_reminder_is_delivered_as_a_dm_with_buttons(bot: RunningBot) -> 
     assert await _sender(bot).user_timezone(fake.GUILD_ID, fake.USER_ID) is None
 
 
+async def test_a_rate_limited_dm_is_retried_by_discord_py(bot: RunningBot) -> None:
+    fake = bot.fake
+    dm = f"/channels/{fake.dm_channel_id(fake.USER_ID)}/messages"
+    fake.rate_limit_next("POST", dm)
+    await _sender(bot).deliver(_delivery(fake, fake.USER_ID))
+    assert len(fake.requests_to("POST", dm)) == 2  # the 429, then the message discord.py sent after waiting
+
+
 async def test_closed_dms_end_the_delivery_as_permanently_failed(config: Config) -> None:
     async with FakeDiscord(forbidden_dm_users=["5000"]) as fake, running_bot(fake, config) as bot:
         with pytest.raises(PermanentDeliveryError) as failure:

@@ -115,6 +115,7 @@ class FakeDiscord:
             self.ADMIN_ID: self.user_payload(self.ADMIN_ID, "sam"),
         }
         self._files: dict[str, tuple[bytes, str]] = {}
+        self._rate_limits: list[tuple[str, str, float]] = []  # (method, path part, retry after seconds)
         self._ids = itertools.count(900_000)
         self._shards: list[_Shard] = []
         self._changed = asyncio.Condition()
@@ -276,6 +277,10 @@ class FakeDiscord:
         if content_type is not None:
             payload["content_type"] = content_type
         return payload
+
+    def rate_limit_next(self, method: str, path_contains: str, retry_after: float = 0.05) -> None:
+        """The next matching REST call gets a 429 with Discord's headers, as a busy bucket would."""
+        self._rate_limits.append((method.upper(), path_contains, retry_after))
 
     # --- gateway events a test sends ----------------------------------------------------------------
 
@@ -651,6 +656,10 @@ class FakeDiscord:
 
     async def _answer(self, request: RecordedRequest) -> web.StreamResponse:
         path, method = request.path, request.method
+        for limit in self._rate_limits:
+            if limit[0] == method and limit[1] in path:
+                self._rate_limits.remove(limit)
+                return self._too_many_requests(limit[2])
         parts = path.strip("/").split("/")
         token_routes = parts[0] in ("interactions", "webhooks")
         if not token_routes and request.authorization != f"Bot {self.token}":
@@ -696,6 +705,24 @@ class FakeDiscord:
         if parts[0] == "webhooks":
             return self._webhook(method, parts, request)
         return _error(404, f"404: Not Found ({method} {path})")
+
+    def _too_many_requests(self, retry_after: float) -> web.Response:
+        response = _json_response(
+            {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}, 429
+        )
+        response.headers.update(
+            {
+                "Retry-After": str(retry_after),
+                "X-RateLimit-Limit": "5",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset-After": str(retry_after),
+                "X-RateLimit-Bucket": "fake-bucket",
+                "X-RateLimit-Scope": "user",
+                # discord.py treats a 429 without Via as a Cloudflare ban and gives up, as it should.
+                "Via": "1.1 google",
+            }
+        )
+        return response
 
     def _application(self) -> Json:
         return {
