@@ -99,8 +99,9 @@ class KnowledgeBase:
                 "I can’t change how I work or share my instructions; I only answer questions about "
                 "headshots from my documents."
             )
-        if query.uncovered:
-            return f"The documents I answer from don’t cover {query.uncovered[0]}."
+        for topic, phrase in query.uncovered:
+            if not ranked or not self.index.passage_has(ranked[0].passage, phrase):
+                return f"The documents I answer from don’t cover {topic}."
         if not on_topic:
             return NOT_COVERED
         if query.coverage < MIN_COVERAGE:

@@ -25,6 +25,7 @@ B = 0.6
 CONTEXT_WEIGHT = 0.35
 PROMOTIONAL_FACTOR = 0.3
 FUZZY_CUTOFF = 0.8
+_STOP_STEMS = frozenset(stem(w) for w in STOPWORDS)
 GROUP_REST = 0.7
 
 
@@ -68,6 +69,7 @@ class Index:
         self.vocabulary: frozenset[str] = frozenset(self._text.idf) | frozenset(self._context.idf)
         raw = {w for p in passages for w in words(p.text) if len(w) >= 4 and w not in STOPWORDS}
         self._raw_words = tuple(sorted(raw))
+        self._positions = {id(p): i for i, p in enumerate(passages)}
         self._columns: dict[str, tuple[float, ...]] = {}
         self._correct = lru_cache(maxsize=4096)(self._closest)
 
@@ -81,6 +83,11 @@ class Index:
             )
             self._columns[stemmed] = column
         return column
+
+    def passage_has(self, passage: Passage, stems: tuple[str, ...]) -> bool:
+        """Whether the passage's own text uses every meaningful word of `stems`."""
+        counts = self._text.tf[self._positions[id(passage)]]
+        return all(s in counts for s in stems if s not in _STOP_STEMS)
 
     def knows(self, stemmed: str) -> bool:
         return stemmed in self.vocabulary

@@ -47,7 +47,9 @@ class Query:
     # words the documents use for it; a group scores once however many of its words a passage has
     groups: dict[str, TermGroup] = field(default_factory=dict)
     concepts: list[Concept] = field(default_factory=list)
-    uncovered: list[str] = field(default_factory=list)  # topics the documents do not cover
+    # topics the seed documents do not cover, with the words that named them (an operator's extra
+    # document may cover them after all: the knowledge base checks the words against the best passage)
+    uncovered: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     content: list[str] = field(default_factory=list)  # the question's own meaningful words (stems)
     covered: list[str] = field(default_factory=list)  # of those, the ones the documents know
     foreign: bool = False
@@ -183,8 +185,8 @@ def _add_part(
     if scale == 1.0:
         for start, first in enumerate(stems):
             for phrase, topic in _UNCOVERED_TRIGGERS.get(first, ()):
-                if topic not in query.uncovered and tuple(stems[start : start + len(phrase)]) == phrase:
-                    query.uncovered.append(topic)
+                if tuple(stems[start : start + len(phrase)]) == phrase:
+                    query.uncovered.append((topic, phrase))
     for token, s, triggered in zip(tokens, stems, in_trigger, strict=True):
         if token in STOPWORDS or s in _STOP_STEMS or (len(token) < 2 and not token.isdigit()):
             continue
