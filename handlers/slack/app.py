@@ -230,7 +230,9 @@ class SlackAdapter:
         replies = await asyncio.to_thread(self.brain.handle_action, event)
         if container.get("type") == "view" or not body.get("response_url"):
             # A button on the Home tab has no message to answer under: reply in the DM, refresh the tab.
-            await self.post_replies(replies, channel=user, thread=None, user=user, direct=True)
+            dm = await self._dm_channel(user)
+            if dm is not None:
+                await self.post_replies(replies, channel=dm, thread=None, user=user, direct=True)
             await self.publish_home(team, user, channel)
             return
         for reply in replies:
@@ -313,8 +315,22 @@ class SlackAdapter:
                 channel=channel, user=user, thread=thread, ephemeral=ephemeral, payload=message_payload(reply)
             )
             if reply.images:
-                # Files cannot be ephemeral: a private reply's images go to the user's DM instead.
-                await self._upload(reply.images, channel=user if ephemeral else channel, thread=thread)
+                if ephemeral:
+                    # Files cannot be ephemeral: a private reply's images go to the user's DM instead.
+                    dm = await self._dm_channel(user)
+                    if dm is not None:
+                        await self._upload(reply.images, channel=dm, thread=None)
+                else:
+                    await self._upload(reply.images, channel=channel, thread=thread)
+
+    async def _dm_channel(self, user: str) -> str | None:
+        try:
+            opened = await self.client.conversations_open(users=user)
+        except SlackApiError as exc:
+            log.warning("conversations.open failed", extra=_err(exc))
+            return None
+        channel = (opened.get("channel") or {}).get("id")
+        return str(channel) if channel else None
 
     async def publish_home(self, team: str, user: str, channel: str) -> None:
         replies = await asyncio.to_thread(self.brain.home, Conversation("slack", team, channel, user))

@@ -318,3 +318,25 @@ async def test_url_verification_and_health(bot: SlackBot) -> None:
     async with aiohttp.ClientSession() as session, session.get(health_url) as response:
         assert response.status == 200
         assert await response.json() == {"ok": True}
+
+
+async def test_without_files_write_the_review_still_arrives_and_the_user_hears_why(
+    slack: FakeSlackApi, bot: SlackBot
+) -> None:
+    slack.script("files.getUploadURLExternal", error="missing_scope")
+    file = slack.add_file("F1", shared_path("photos", PHOTO).read_bytes(), name=PHOTO)
+    dm = {
+        "type": "message",
+        "subtype": "file_share",
+        "user": "U1",
+        "text": "",
+        "ts": message_ts(),
+        "channel": "D1",
+        "channel_type": "im",
+        "files": [file],
+    }
+    await post_event(bot.events_url, event_callback(dm), SECRET)
+    [review, apology] = await slack.wait_for_calls("chat.postMessage", 2, timeout=60)
+    assert review["blocks"][0]["type"] == "header"
+    assert "files:write" in apology["text"]
+    assert slack.uploads == {}

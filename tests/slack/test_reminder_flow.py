@@ -78,7 +78,7 @@ async def test_remind_me_button_then_home_tab_then_cancel(
     home = {"type": "view", "view_id": "V1"}
     assert (await post_event(events, _click(slack, cancel, container=home), SECRET)).status == 200
     # A Home-tab button has no message to answer under: the answer goes to the DM, the tab is refreshed.
-    answer = await slack.wait_for_call("chat.postMessage", where=lambda p: p["channel"] == "U1")
+    answer = await slack.wait_for_call("chat.postMessage", where=lambda p: p["channel"] == "DU1")
     assert answer["text"]
     refreshed = (await slack.wait_for_calls("views.publish", 2))[1]["view"]
     assert not [b for b in _buttons(refreshed["blocks"]) if b["action_id"] == "cancel"]
