@@ -93,7 +93,10 @@ class KnowledgeBase:
         if not query.text.strip():
             return "You sent an empty message: ask me a question about headshots."
         if not query.has_letters:
-            return "I can only read questions written in words, and the documents I answer from don’t cover that."
+            return (
+                "I can only read questions written in words, and the documents I answer from don’t "
+                "cover that."
+            )
         if query.injection:
             return (
                 "I can’t change how I work or share my instructions; I only answer questions about "

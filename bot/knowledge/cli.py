@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterable
 
 from bot.cli import Runtime
 from bot.knowledge.documents import KnowledgeError, metadata_problems
@@ -42,10 +43,9 @@ def run_ask(args: argparse.Namespace, runtime: Runtime) -> int:
     except KnowledgeError as exc:
         print(f"headshot: {exc}", file=sys.stderr)
         return 2
-    if args.question == "-":
-        questions = (line.rstrip("\r\n") for line in sys.stdin)
-    else:
-        questions = iter([args.question])
+    questions: Iterable[str] = (
+        (line.rstrip("\r\n") for line in sys.stdin) if args.question == "-" else [args.question]
+    )
     for question in questions:
         answer = kb.ask(question)
         if args.json:
@@ -94,7 +94,8 @@ def run_kb_stats(args: argparse.Namespace, runtime: Runtime) -> int:
         return 2
     print(f"knowledge folder: {runtime.config.knowledge_dir}")
     print(
-        f"documents: {len(kb.documents)}  passages: {len(kb.passages)}  vocabulary: {len(kb.index.vocabulary)}"
+        f"documents: {len(kb.documents)}  passages: {len(kb.passages)}  "
+        f"vocabulary: {len(kb.index.vocabulary)} stems"
     )
     for document in kb.documents:
         count = sum(1 for p in kb.passages if p.doc == document.id)

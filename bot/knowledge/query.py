@@ -7,9 +7,9 @@ against (for typo correction and for judging how much of the question the docume
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.knowledge.vocabulary import (
     CONCEPTS,

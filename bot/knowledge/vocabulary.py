@@ -108,7 +108,8 @@ CONCEPTS: tuple[Concept, ...] = (
     # --- the domain itself: on-topic markers ------------------------------------------------------------
     _c(
         "ai",
-        "ai, a.i, artificial, generated, generator, generate, computer made, computer-made, computer generated, "
+        "ai, a.i, artificial, generated, generator, generate, computer made, computer-made, "
+        "computer generated, "
         "synthetic, algorithm, app, apps, tool, tools, service, services, site, sites, filter, midjourney, "
         "chatgpt, dall-e, stable diffusion, gen ai, genai, ai-generated, robot, fake, machine, bot made",
         "ai generated artificial algorithm synthetic tools services",
@@ -135,9 +136,11 @@ CONCEPTS: tuple[Concept, ...] = (
     # --- topics the documents cover ----------------------------------------------------------------------
     _c(
         "cost",
-        "cost, costs, price, prices, pricing, pricey, cheap, cheaper, cheapest, expensive, afford, affordable, "
+        "cost, costs, price, prices, pricing, pricey, cheap, cheaper, cheapest, expensive, afford, "
+        "affordable, "
         "budget, money, pay, paying, paid, fee, fees, dollars, bucks, $, run you, how much, save, saving, "
-        "savings, spend, broke, free, subscription, costly, worth the money, damage, set me back, charge, charges, "
+        "savings, spend, broke, free, subscription, costly, worth the money, damage, set me back, "
+        "charge, charges, "
         "rates, rate, fork out, shell out, splurge",
         "fee cost low-cost affordable affordably budget financial investment investing charge plans $50 "
         "expensive significant",
@@ -154,7 +157,8 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     _c(
         "trust",
-        "trust, trusted, weird, shady, sketchy, creepy, dishonest, deceptive, deceiving, deceive, lying, lie, "
+        "trust, trusted, weird, shady, sketchy, creepy, dishonest, deceptive, deceiving, deceive, "
+        "lying, lie, "
         "catfish, catfishing, honest, honesty, judge, judged, red flag, off-putting, offputting, credible, "
         "credibility, legit, scam, scammy, mislead, misleading, suspicious, fraud, cheating, cheat, "
         "unprofessional, look bad, think less, put off, turn off, authentic, authenticity, genuine, real me, "
@@ -166,10 +170,12 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     _c(
         "professions",
-        "nurse, nursing, doctor, doctors, physician, medical, medicine, healthcare, health, hospital, clinic, "
+        "nurse, nursing, doctor, doctors, physician, medical, medicine, healthcare, health, "
+        "hospital, clinic, "
         "therapist, therapy, counselor, counsellor, psychologist, psychiatrist, dentist, pharmacist, "
         "lawyer, lawyers, attorney, attorneys, legal, law, paralegal, solicitor, barrister, judge, "
-        "government, gov, govt, city, council, public sector, civil servant, civil service, federal, state job, "
+        "government, gov, govt, city, council, public sector, civil servant, civil service, "
+        "federal, state job, "
         "police, cop, military, politician, official, mayor, social worker, caregiver, clinician, surgeon, "
         "notary, banker, financial advisor, accountant",
         "healthcare legal practice government roles accountability paramount trust deceptive field norms "
@@ -207,7 +213,8 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     _c(
         "rules",
-        "ban, banned, bans, banning, penalty, penalties, punish, allowed, allow, rules, rule, policy, policies, "
+        "ban, banned, bans, banning, penalty, penalties, punish, allowed, allow, rules, rule, "
+        "policy, policies, "
         "tos, terms of service, against the rules, kicked, suspended, flagged, enforce, enforced, legal to, "
         "guidelines, permitted, violate",
         "guidelines enforced penalties stricter encourages real synthetic imagery",
@@ -222,7 +229,8 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     _c(
         "jobsearch",
-        "job, jobs, job application, application, applying, apply, portal, resume, cv, recruiter, recruiters, "
+        "job, jobs, job application, application, applying, apply, portal, resume, cv, recruiter, "
+        "recruiters, "
         "hiring, employer, employers, interview, job hunt, job hunting, career",
         "job seekers employers resume career roles",
         0.5,
@@ -239,7 +247,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "customize",
         "control, customize, customise, customization, tweak, tweaks, adjust, adjustments, change, changes, "
-        "choose the, pick the, tailor, background, backdrop, outfit, clothes, style, styles, lighting options, "
+        "choose the, pick the, tailor, background, backdrop, outfit, clothes, style, styles, "
+        "lighting options, "
         "how it turns out, turns out, say in, options",
         "control adjust tailor customization precisely backdrop clothing style adjustments feedback final "
         "result",
@@ -248,7 +257,8 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     _c(
         "retouch",
-        "redo, redos, retake, retakes, reshoot, edit, edits, editing, retouch, retouching, touch up, touchups, "
+        "redo, redos, retake, retakes, reshoot, edit, edits, editing, retouch, retouching, "
+        "touch up, touchups, "
         "photoshop, photoshopped, airbrush, fix, revisions, revision, don't like, dont like, don't love, "
         "dont love, not happy, review",
         "review adjust retouching shots natural polished feedback adjustments",
@@ -312,7 +322,8 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     _c(
         "industry",
-        "work, what i do, industry, field, line of work, occupation, profession, my job, goals, before the shoot, "
+        "work, what i do, industry, field, line of work, occupation, profession, my job, goals, "
+        "before the shoot, "
         "before shooting, get to know, consultation, understand",
         "industry goals audience understand image project",
         0.5,
@@ -350,7 +361,8 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     _c(
         "prevent",
-        "stop, prevent, avoid, keep from, get rid of, reduce, minimize, minimise, how do i fix, tips to avoid",
+        "stop, prevent, avoid, keep from, get rid of, reduce, minimize, minimise, how do i fix, "
+        "tips to avoid",
         "prevent select fine-tuned adjustments",
         0.6,
     ),
@@ -376,7 +388,8 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     _c(
         "reasons",
-        "why would, why do people, why choose, why pick, why use, why go, reasons, reason, appeal, appealing, "
+        "why would, why do people, why choose, why pick, why use, why go, reasons, reason, appeal, "
+        "appealing, "
         "point of, whats the point, what's the point, why bother",
         "benefits advantage appealing compelling strengths",
         0.5,
