@@ -294,6 +294,14 @@ async def _all_ended_before_stopping(parts: list[asyncio.Task[bool]], stopping: 
 
 
 async def _finish(tasks: list[asyncio.Task[bool]], grace_seconds: float) -> None:
+    """Waits for the parts to stop, then for work they left running, all within `grace_seconds`.
+
+    Platform SDKs answer requests in tasks of their own (slack-bolt acknowledges an event, then runs its
+    listener in a detached task). Once the parts have returned nothing new can arrive, so whatever is still
+    running is work in flight: it gets the rest of the grace period before `asyncio.run` would cancel it.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace_seconds
     _done, still_running = await asyncio.wait(tasks, timeout=grace_seconds)
     for task in still_running:
         log.warning("%s did not stop within %.0f s: cancelling it", task.get_name(), grace_seconds)
@@ -303,6 +311,18 @@ async def _finish(tasks: list[asyncio.Task[bool]], grace_seconds: float) -> None
     for task in tasks:
         if task.done() and not task.cancelled() and task.exception() is not None:
             log.error("%s ended with an error", task.get_name(), exc_info=task.exception())
+
+    in_flight = asyncio.all_tasks() - {asyncio.current_task()}
+    if in_flight:
+        log.info("finishing %d task(s) still in flight", len(in_flight), extra={"in_flight": len(in_flight)})
+        _done, left = await asyncio.wait(in_flight, timeout=max(0.0, deadline - loop.time()))
+        if left:
+            names = sorted(task.get_name() for task in left)
+            log.warning(
+                "cancelling %d task(s) still running at the end of the grace period",
+                len(left),
+                extra={"tasks": names},
+            )
 
 
 def _close_store(runtime: Runtime) -> None:

@@ -1,0 +1,237 @@
+"""Acceptance for issue 7: `headshot serve` as a real process, as an operator runs it.
+
+Slack (HTTP mode) and Discord run side by side against the loopback fakes; work is sent to both, SIGTERM
+arrives while that work is in flight, and every piece of work must still be answered before the process
+exits 0. A second test drives the console mode through a pipe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from tests.conftest import PROJECT_ROOT
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.slack_api import FakeSlackApi, post_event
+
+STARTUP_TIMEOUT = 90.0  # a fresh interpreter imports slack-bolt, discord.py, SQLAlchemy, the knowledge base
+SIGNING_SECRET = "serve-test-signing-secret-0123456789"
+SLACK_TOKEN = "xoxb-7777777777-8888888888-ServeProcessTokenAbcd"
+DISCORD_TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAx.GsErVe.serve-process-discord-token-0123456789"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _environment(tmp_path: Path, **settings: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SLACK_", "DISCORD_", "HEADSHOT_")) and key != "PORT"
+    }
+    env.update(
+        PYTHONPATH=str(PROJECT_ROOT),
+        HEADSHOT_DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}",
+        HEADSHOT_LOG_FORMAT="json",
+        **settings,
+    )
+    return env
+
+
+async def _start_serve(tmp_path: Path, env: dict[str, str], *, stdin: int) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "handlers.cli",
+        "serve",
+        cwd=tmp_path,  # no .env from the checkout is read
+        env=env,
+        stdin=stdin,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def _wait_for_health(base: str, process: asyncio.subprocess.Process) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if process.returncode is not None:
+                _out, err = await process.communicate()
+                raise AssertionError(f"headshot serve exited early: {err.decode()[-3000:]}")
+            try:
+                async with session.get(f"{base}/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                pass
+            await asyncio.sleep(0.1)
+    raise AssertionError("headshot serve never answered /healthz")
+
+
+def _mention(ts: str, text: str) -> dict[str, Any]:
+    return {
+        "type": "event_callback",
+        "team_id": "T0FAKE",
+        "api_app_id": "A0FAKE",
+        "event_id": f"Ev{ts.replace('.', '')}",
+        "event_time": int(float(ts)),
+        "event": {
+            "type": "app_mention",
+            "user": "U1",
+            "text": f"<@UBOT> {text}",
+            "ts": ts,
+            "channel": "C1",
+            "channel_type": "channel",
+            "event_ts": ts,
+        },
+    }
+
+
+def _log_lines(stderr: bytes) -> list[dict[str, Any]]:
+    lines = []
+    for raw in stderr.decode(errors="replace").splitlines():
+        try:
+            lines.append(json.loads(raw))
+        except ValueError:
+            raise AssertionError(f"a log line is not JSON: {raw!r}") from None
+    return lines
+
+
+async def test_serve_runs_slack_and_discord_and_loses_no_work_on_sigterm(tmp_path: Path) -> None:
+    async with (
+        FakeSlackApi(bot_token=SLACK_TOKEN) as slack,
+        FakeDiscord(token=DISCORD_TOKEN) as discord,
+    ):
+        port = _free_port()
+        env = _environment(
+            tmp_path,
+            SLACK_BOT_TOKEN=SLACK_TOKEN,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            PORT=str(port),
+            SLACK_API_URL=slack.url,
+            DISCORD_TOKEN=DISCORD_TOKEN,
+            DISCORD_API_URL=discord.api_url,
+        )
+        process = await _start_serve(tmp_path, env, stdin=asyncio.subprocess.DEVNULL)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            await _wait_for_health(base, process)
+            await discord.wait_until_ready(timeout=STARTUP_TIMEOUT)
+
+            # Round one: both platforms answer while running normally.
+            now = time.time()
+            first_ts = f"{now:.6f}"
+            posted = await post_event(
+                f"{base}/slack/events",
+                _mention(first_ts, "how often should I update my headshot?"),
+                SIGNING_SECRET,
+            )
+            assert posted.status == 200
+            await discord.send_mention("how often should I update my headshot?")
+            await slack.wait_for_call("chat.postMessage", timeout=STARTUP_TIMEOUT)
+            channel_messages = f"/channels/{discord.CHANNEL_ID}/messages"
+            await discord.wait_for_request("POST", channel_messages, timeout=STARTUP_TIMEOUT)
+
+            # Round two: new work on both, and SIGTERM as soon as it has been handed over.
+            second_ts = f"{now + 1:.6f}"
+            asked_before = len(discord.requests)
+            posted = await post_event(
+                f"{base}/slack/events",
+                _mention(second_ts, "are AI headshots ok for LinkedIn?"),
+                SIGNING_SECRET,
+            )
+            assert posted.status == 200  # acknowledged: Slack will not send it again
+            await discord.send_mention("what does a professional headshot cost?")
+            await discord.send_dm("should my photo show my shoulders?")
+            process.send_signal(signal.SIGTERM)
+
+            _out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+        assert process.returncode == 0, err.decode()[-3000:]
+        slack_replies = {call["thread_ts"] for call in slack.calls_to("chat.postMessage")}
+        assert {first_ts, second_ts} <= slack_replies, "a Slack mention went unanswered"
+        after_signal = discord.requests[asked_before:]
+        dm_messages = f"/channels/{discord.dm_channel_id(discord.USER_ID)}/messages"
+        assert any(r.method == "POST" and r.path.endswith(channel_messages) for r in after_signal), (
+            "the Discord mention sent before SIGTERM went unanswered"
+        )
+        assert any(r.method == "POST" and r.path.endswith(dm_messages) for r in after_signal), (
+            "the Discord DM sent before SIGTERM went unanswered"
+        )
+
+    logs = _log_lines(err)
+    events = [line["event"] for line in logs]
+    assert "SIGTERM received: stopping" in events
+    assert {"slack stopped", "discord stopped", "scheduler stopped"} <= set(events)
+    assert not [line for line in logs if line["level"] in {"ERROR", "CRITICAL"}], "errors were logged"
+    output = err.decode()
+    for secret in (SLACK_TOKEN, DISCORD_TOKEN, SIGNING_SECRET):
+        assert secret not in output
+
+
+async def test_serve_without_platforms_is_the_console_chat(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "handlers.cli",
+        "serve",
+        "--user",
+        "ana",
+        cwd=tmp_path,
+        env=_environment(tmp_path),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(
+        process.communicate(b"how often should I update my headshot?\nquit\nhelp\n"), timeout=STARTUP_TIMEOUT
+    )
+    assert process.returncode == 0, err.decode()[-3000:]
+    answer = out.decode()
+    assert answer.strip(), "no answer on stdout"
+    assert "How I can help" not in answer  # `quit` ended the chat before `help`
+    events = [line["event"] for line in _log_lines(err)]
+    assert "no platform configured: console chat" in events
+    assert "scheduler stopped" in events
+
+
+async def test_console_serve_stops_on_sigterm_while_waiting_for_input(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "handlers.cli",
+        "serve",
+        cwd=tmp_path,
+        env=_environment(tmp_path),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    # Wait until the console is up (its first log line), then signal while it waits for a line.
+    while True:
+        line = await asyncio.wait_for(process.stderr.readline(), timeout=STARTUP_TIMEOUT)
+        assert line, "serve ended before the console started"
+        if b"console chat" in line:
+            break
+    process.send_signal(signal.SIGTERM)
+    _out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, err.decode()[-3000:]
+    assert b"Fatal Python error" not in err
