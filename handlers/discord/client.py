@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -152,8 +153,8 @@ class DiscordAdapter:
             "message received",
             extra={"platform": PLATFORM, "direct": direct, "attachments": len(attachments)},
         )
-        async with message.channel.typing():
-            replies = await asyncio.to_thread(self.runtime.brain.handle, incoming)
+        await _show_typing(message.channel)
+        replies = await asyncio.to_thread(self.runtime.brain.handle, incoming)
         await self._reply_to_message(message, replies)
 
     def _mentions_me(self, message: discord.Message, me: discord.ClientUser) -> bool:
@@ -181,6 +182,9 @@ class DiscordAdapter:
                 except discord.HTTPException as exc:
                     log.warning("sending a reply failed", extra={"status": exc.status, "code": exc.code})
                     return
+                except Exception as exc:
+                    # Sent, but the answer could not be read back: the next part can still go out.
+                    log.warning("unexpected answer to a sent reply", extra={"error_type": type(exc).__name__})
                 first = False
 
     async def _send_private(self, message: discord.Message, outgoing: OutgoingMessage) -> None:
@@ -225,7 +229,8 @@ class DiscordAdapter:
         admin: bool = False,
     ) -> None:
         # Discord drops an interaction not answered within 3 seconds: defer before any slow work.
-        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+        if not await _defer(interaction, ephemeral=ephemeral):
+            return
         files = tuple([await self.download(a) for a in attachments])
         incoming = Incoming(
             conversation=conversation_for_interaction(interaction),
@@ -241,7 +246,8 @@ class DiscordAdapter:
 
     async def handle_button(self, interaction: discord.Interaction[Any], action_id: str, value: str) -> None:
         # A button's answer concerns whoever pressed it, so it is ephemeral.
-        await interaction.response.defer(thinking=True, ephemeral=True)
+        if not await _defer(interaction, ephemeral=True):
+            return
         event = ActionEvent(
             conversation=conversation_for_interaction(interaction), action_id=action_id, value=value
         )
@@ -265,6 +271,8 @@ class DiscordAdapter:
                 except discord.HTTPException as exc:
                     log.warning("sending a follow-up failed", extra={"status": exc.status, "code": exc.code})
                     return
+                except Exception as exc:
+                    log.warning("unexpected answer to a follow-up", extra={"error_type": type(exc).__name__})
                 first = False
 
     # --- avatar sightings for the outdated-photo suggestions ---------------------------------------
@@ -303,12 +311,39 @@ class DiscordAdapter:
             log.exception("recording avatar sightings failed", extra={"guild": workspace})
 
 
+async def _show_typing(channel: Any) -> None:
+    """One "headshot-bot is typing…" (it lasts until the reply or 10 s); a cosmetic failure is ignored."""
+    try:
+        await channel.typing()
+    except (discord.HTTPException, aiohttp.ClientError) as exc:
+        log.debug("typing indicator failed", extra={"error_type": type(exc).__name__})
+
+
+async def _defer(interaction: discord.Interaction[Any], *, ephemeral: bool) -> bool:
+    """Acknowledges the interaction; False when Discord no longer accepts it (then nothing can be sent)."""
+    try:
+        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+    except discord.HTTPException as exc:
+        log.warning("could not acknowledge an interaction", extra={"status": exc.status, "code": exc.code})
+        return False
+    except Exception as exc:
+        # The acknowledgement went out but its answer was unreadable; follow-ups still work.
+        log.warning("unexpected answer to an acknowledgement", extra={"error_type": type(exc).__name__})
+        return interaction.response.is_done()
+    return True
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
 def _allowed_attachment_hosts(api_url: str | None) -> tuple[str, ...]:
     hosts = list(DISCORD_CDN_HOSTS)
-    if api_url:
-        host = urlsplit(api_url).hostname
-        if host:
-            hosts.append(host.lower())
+    host = (urlsplit(api_url).hostname or "").lower() if api_url else ""
+    if host in LOOPBACK_HOSTS:
+        # A local stand-in for Discord may serve its files under any loopback name.
+        hosts.extend(LOOPBACK_HOSTS)
+    elif host:
+        hosts.append(host)
     return tuple(hosts)
 
 

@@ -85,6 +85,23 @@ async def run_discord(runtime: Runtime, stopping: asyncio.Event) -> None:
                 intents = basic_intents()
 
 
+# discord.py runs each event handler, slash command and button press in a task named like this.
+_HANDLER_TASK_PREFIXES = ("discord.py: ", "CommandTree-invoker", "discord-ui-view-dispatch-")
+HANDLER_GRACE_SECONDS = 20.0
+
+
+async def _finish_handlers_in_flight(timeout: float) -> None:
+    """Lets answers already being worked on go out before `close()` shuts the HTTP session they need."""
+    current = asyncio.current_task()
+    handlers = {
+        task
+        for task in asyncio.all_tasks()
+        if task is not current and task.get_name().startswith(_HANDLER_TASK_PREFIXES)
+    }
+    if handlers:
+        await asyncio.wait(handlers, timeout=timeout)
+
+
 async def _serve_until_stopped(adapter: DiscordAdapter, token: str, stopping: asyncio.Event) -> None:
     client = adapter.client
     connection = asyncio.create_task(adapter.start(token), name="discord-connection")
@@ -93,6 +110,8 @@ async def _serve_until_stopped(adapter: DiscordAdapter, token: str, stopping: as
         await asyncio.wait({connection, stop}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         stop.cancel()
+        if stopping.is_set():
+            await _finish_handlers_in_flight(HANDLER_GRACE_SECONDS)
         await client.close()
         if not connection.done():
             with contextlib.suppress(Exception, asyncio.CancelledError):

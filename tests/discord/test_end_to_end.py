@@ -125,6 +125,8 @@ async def test_a_mention_in_a_server_channel_gets_a_threaded_reply(bot: RunningB
     assert reply.json["message_reference"]["message_id"] == int(message_id)
     assert reply.json["allowed_mentions"] == {"parse": [], "replied_user": False}
     assert "Source:" in _text_of(reply)
+    typing = await fake.wait_for_request("POST", f"/channels/{fake.CHANNEL_ID}/typing")
+    assert fake.requests.index(typing) < fake.requests.index(reply)
     (incoming,) = bot.brain.incomings
     assert incoming.text == QUESTION  # the mention itself is stripped
     assert not incoming.direct
@@ -269,3 +271,22 @@ async def test_a_private_reply_after_a_public_defer_replaces_the_thinking_messag
     assert fake.requests.index(removed) < fake.requests.index(followup)
     assert followup.json["flags"] & EPHEMERAL
     assert "broken.jpg" in _text_of(followup)
+
+
+async def test_a_failing_typing_indicator_does_not_stop_the_reply(bot: RunningBot) -> None:
+    fake = bot.fake
+    fake.fail_next("POST", "/typing", 500, message="Internal Server Error")
+    await fake.send_dm("help")
+    reply = await fake.wait_for_request("POST", f"/channels/{fake.dm_channel_id(fake.USER_ID)}/messages")
+    assert "How I can help" in _text_of(reply)
+
+
+async def test_an_interaction_discord_no_longer_accepts_is_dropped_quietly(bot: RunningBot) -> None:
+    fake = bot.fake
+    fake.fail_next("POST", "/callback", 404, 10062, "Unknown interaction")
+    interaction_id, token = await fake.send_slash_command("help")
+    await fake.wait_for_request("POST", f"/interactions/{interaction_id}/{token}/callback")
+    await fake.send_dm("help")  # the bot is still serving, and sent nothing for the lost interaction
+    await fake.wait_for_request("POST", f"/channels/{fake.dm_channel_id(fake.USER_ID)}/messages")
+    assert not fake.requests_to("POST", f"/webhooks/{fake.APP_ID}/{token}")
+    assert [i.text for i in bot.brain.incomings] == ["help"]

@@ -116,6 +116,7 @@ class FakeDiscord:
         }
         self._files: dict[str, tuple[bytes, str]] = {}
         self._rate_limits: list[tuple[str, str, float]] = []  # (method, path part, retry after seconds)
+        self._failures: list[tuple[str, str, web.Response]] = []
         self._ids = itertools.count(900_000)
         self._shards: list[_Shard] = []
         self._changed = asyncio.Condition()
@@ -281,6 +282,12 @@ class FakeDiscord:
     def rate_limit_next(self, method: str, path_contains: str, retry_after: float = 0.05) -> None:
         """The next matching REST call gets a 429 with Discord's headers, as a busy bucket would."""
         self._rate_limits.append((method.upper(), path_contains, retry_after))
+
+    def fail_next(
+        self, method: str, path_contains: str, status: int, code: int = 0, message: str = ""
+    ) -> None:
+        """The next matching REST call fails with this status and Discord error code."""
+        self._failures.append((method.upper(), path_contains, _error(status, message or f"{status}", code)))
 
     # --- gateway events a test sends ----------------------------------------------------------------
 
@@ -656,6 +663,10 @@ class FakeDiscord:
 
     async def _answer(self, request: RecordedRequest) -> web.StreamResponse:
         path, method = request.path, request.method
+        for failure in self._failures:
+            if failure[0] == method and failure[1] in path:
+                self._failures.remove(failure)
+                return failure[2]
         for limit in self._rate_limits:
             if limit[0] == method and limit[1] in path:
                 self._rate_limits.remove(limit)
