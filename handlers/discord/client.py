@@ -135,14 +135,15 @@ class DiscordAdapter:
         me = self.client.user
         if me is None:
             return
-        direct = message.guild is None
+        guild_id = _guild_id_of(message)
+        direct = guild_id is None
         if not direct and not self._mentions_me(message, me):
             return
         text = self._strip_mentions(message.content, me)
         attachments = tuple([await self.download(a) for a in message.attachments])
         author = message.author
         incoming = Incoming(
-            conversation=conversation_for_channel(message.channel, message.guild, author),
+            conversation=conversation_for_channel(message.channel, guild_id, author),
             text=text,
             attachments=attachments,
             direct=direct,
@@ -155,7 +156,7 @@ class DiscordAdapter:
         )
         await _show_typing(message.channel)
         replies = await asyncio.to_thread(self.runtime.brain.handle, incoming)
-        await self._reply_to_message(message, replies)
+        await self._reply_to_message(message, replies, direct=direct)
 
     def _mentions_me(self, message: discord.Message, me: discord.ClientUser) -> bool:
         if any(user.id == me.id for user in message.mentions):
@@ -168,14 +169,16 @@ class DiscordAdapter:
         text = re.sub(rf"<@!?{me.id}>", " ", content)
         return re.sub(r"<@&\d+>", " ", text).strip()
 
-    async def _reply_to_message(self, message: discord.Message, replies: Sequence[Reply]) -> None:
+    async def _reply_to_message(
+        self, message: discord.Message, replies: Sequence[Reply], *, direct: bool
+    ) -> None:
         first = True
         for reply in replies:
             for outgoing in render_reply(reply):
                 try:
-                    if reply.private and message.guild is not None:
+                    if reply.private and not direct:
                         await self._send_private(message, outgoing)
-                    elif first and message.guild is not None:
+                    elif first and not direct:
                         await message.reply(**outgoing.send_kwargs(), mention_author=False)
                     else:
                         await message.channel.send(**outgoing.send_kwargs())
@@ -347,8 +350,17 @@ def _allowed_attachment_hosts(api_url: str | None) -> tuple[str, ...]:
     return tuple(hosts)
 
 
+def _guild_id_of(message: discord.Message) -> int | None:
+    """The server a message was posted in, also when its GUILD_CREATE has not arrived yet (then
+    discord.py has no Guild object, only the channel's guild id)."""
+    if message.guild is not None:
+        return message.guild.id
+    guild_id = getattr(message.channel, "guild_id", None)
+    return guild_id if isinstance(guild_id, int) else None
+
+
 def conversation_for_channel(
-    channel: Any, guild: discord.Guild | None, user: discord.User | discord.Member
+    channel: Any, guild_id: int | None, user: discord.User | discord.Member
 ) -> Conversation:
     thread: str | None = None
     channel_id = channel.id
@@ -357,7 +369,7 @@ def conversation_for_channel(
         channel_id = channel.parent_id or channel.id
     return Conversation(
         platform=PLATFORM,
-        workspace=str(guild.id) if guild else "",
+        workspace=str(guild_id) if guild_id else "",
         channel=str(channel_id),
         user=str(user.id),
         thread=thread,

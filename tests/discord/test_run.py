@@ -17,6 +17,7 @@ from tests.discord.conftest import running_bot
 from tests.fakes.discord_api import INTENT_GUILD_MEMBERS, INTENT_MESSAGE_CONTENT, FakeDiscord
 
 PRIVILEGED = INTENT_GUILD_MEMBERS | INTENT_MESSAGE_CONTENT
+QUESTION = "how often should I update my headshot?"
 
 
 async def test_only_the_token_and_the_api_url_are_needed(tmp_path: Path) -> None:
@@ -127,3 +128,13 @@ async def test_avatar_changes_are_recorded_only_where_tracking_is_on(config: Con
             platform, workspace, sightings = bot.brain.sightings[-1]
             assert (platform, workspace) == ("discord", fake.GUILD_ID)
             assert [(s.user, s.avatar_hash) for s in sightings] == [(fake.USER_ID, "4567cdef")]
+
+
+async def test_a_server_the_bot_has_no_details_of_yet_is_still_a_server(config: Config) -> None:
+    async with FakeDiscord(send_guild_create=False) as fake, running_bot(fake, config) as bot:
+        await fake.send_guild_message("no mention, so not for the bot")
+        await fake.send_mention(QUESTION)
+        reply = await fake.wait_for_request("POST", f"/channels/{fake.CHANNEL_ID}/messages")
+        assert reply.json["message_reference"]["channel_id"] == int(fake.CHANNEL_ID)
+        (incoming,) = bot.brain.incomings
+        assert incoming.conversation.workspace == fake.GUILD_ID and not incoming.direct

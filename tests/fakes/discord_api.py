@@ -100,12 +100,14 @@ class FakeDiscord:
         shards: int = 1,
         heartbeat_interval_ms: int = 41250,
         forbidden_dm_users: Iterable[str] = (),
+        send_guild_create: bool = True,
     ) -> None:
         self.token = token
         self.privileged_intents_allowed = privileged_intents_allowed
         self.recommended_shards = shards
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.forbidden_dm_users = set(forbidden_dm_users)
+        self.send_guild_create = send_guild_create  # False: the server stays "unavailable", as in an outage
         self.requests: list[RecordedRequest] = []
         self.identifies: list[Json] = []
         self.messages: dict[str, Json] = {}  # every message the bot created, by id
@@ -600,7 +602,7 @@ class FakeDiscord:
                 "relationships": [],
             },
         )
-        if in_shard:
+        if in_shard and self.send_guild_create:
             await self._send(shard, "GUILD_CREATE", self.guild_payload())
         shard.ready.set()
         await self._notify()
