@@ -145,9 +145,16 @@ async def test_serve_runs_slack_and_discord_and_loses_no_work_on_sigterm(tmp_pat
             channel_messages = f"/channels/{discord.CHANNEL_ID}/messages"
             await discord.wait_for_request("POST", channel_messages, timeout=STARTUP_TIMEOUT)
 
-            # Round two: new work on both, and SIGTERM as soon as it has been handed over.
+            # Round two: new work on both. Each platform answers the first reply attempt with a 429 and
+            # a Retry-After, so every answer is certainly still in flight when SIGTERM arrives.
             second_ts = f"{now + 1:.6f}"
             asked_before = len(discord.requests)
+            dm_messages = f"/channels/{discord.dm_channel_id(discord.USER_ID)}/messages"
+            # (Slack's wait outlasts Discord's, so the Slack answer is still pending after the Discord
+            # adapter has closed: only serve's own wait for work in flight lets it finish.)
+            slack.script("chat.postMessage", status=429, headers={"Retry-After": "4"})
+            discord.rate_limit_next("POST", channel_messages, retry_after=1.0)
+            discord.rate_limit_next("POST", dm_messages, retry_after=1.0)
             posted = await post_event(
                 f"{base}/slack/events",
                 _mention(second_ts, "are AI headshots ok for LinkedIn?"),
@@ -156,6 +163,11 @@ async def test_serve_runs_slack_and_discord_and_loses_no_work_on_sigterm(tmp_pat
             assert posted.status == 200  # acknowledged: Slack will not send it again
             await discord.send_mention("what does a professional headshot cost?")
             await discord.send_dm("should my photo show my shoulders?")
+            await slack.wait_for_call(
+                "chat.postMessage", timeout=STARTUP_TIMEOUT, where=lambda p: p.get("thread_ts") == second_ts
+            )
+            await discord.wait_for_request("POST", channel_messages, since=asked_before)
+            await discord.wait_for_request("POST", dm_messages, since=asked_before)
             process.send_signal(signal.SIGTERM)
 
             _out, err = await asyncio.wait_for(process.communicate(), timeout=60)
@@ -165,16 +177,13 @@ async def test_serve_runs_slack_and_discord_and_loses_no_work_on_sigterm(tmp_pat
                 await process.wait()
 
         assert process.returncode == 0, err.decode()[-3000:]
-        slack_replies = {call["thread_ts"] for call in slack.calls_to("chat.postMessage")}
-        assert {first_ts, second_ts} <= slack_replies, "a Slack mention went unanswered"
+        # Each in-flight answer was retried after the 429 and delivered before the process ended.
+        second_replies = [c for c in slack.calls_to("chat.postMessage") if c.get("thread_ts") == second_ts]
+        assert len(second_replies) == 2, "the Slack mention in flight at SIGTERM went unanswered"
         after_signal = discord.requests[asked_before:]
-        dm_messages = f"/channels/{discord.dm_channel_id(discord.USER_ID)}/messages"
-        assert any(r.method == "POST" and r.path.endswith(channel_messages) for r in after_signal), (
-            "the Discord mention sent before SIGTERM went unanswered"
-        )
-        assert any(r.method == "POST" and r.path.endswith(dm_messages) for r in after_signal), (
-            "the Discord DM sent before SIGTERM went unanswered"
-        )
+        for path, what in ((channel_messages, "mention"), (dm_messages, "DM")):
+            attempts = [r for r in after_signal if r.method == "POST" and r.path.endswith(path)]
+            assert len(attempts) == 2, f"the Discord {what} in flight at SIGTERM went unanswered"
 
     logs = _log_lines(err)
     events = [line["event"] for line in logs]
