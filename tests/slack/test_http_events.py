@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import aiohttp
+import pytest
 
 from bot.messages import ActionEvent, ActionId, Conversation
 from tests.conftest import shared_path
@@ -340,3 +341,33 @@ async def test_without_files_write_the_review_still_arrives_and_the_user_hears_w
     assert review["blocks"][0]["type"] == "header"
     assert "files:write" in apology["text"]
     assert slack.uploads == {}
+
+
+@pytest.mark.parametrize(
+    ("file", "expected"),
+    [
+        ({"id": "F5", "name": "huge.jpg", "mimetype": "image/jpeg", "size": 30 * 2**20}, "20 MB"),
+        (
+            {"id": "F6", "name": "cv.pdf", "mimetype": "application/pdf", "filetype": "pdf", "size": 10},
+            "image",
+        ),
+    ],
+)
+async def test_files_too_large_or_not_images_are_refused_without_downloading(
+    slack: FakeSlackApi, bot: SlackBot, file: dict[str, Any], expected: str
+) -> None:
+    hosted = f"{slack.base}/files-pri/T0FAKE-{file['id']}/{file['name']}"
+    dm = {
+        "type": "message",
+        "subtype": "file_share",
+        "user": "U1",
+        "text": "",
+        "ts": message_ts(),
+        "channel": "D1",
+        "channel_type": "im",
+        "files": [{**file, "url_private": hosted, "url_private_download": hosted}],
+    }
+    await post_event(bot.events_url, event_callback(dm), SECRET)
+    reply = await slack.wait_for_call("chat.postMessage")
+    assert expected in reply["text"]
+    assert slack.downloads == []
