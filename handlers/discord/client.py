@@ -159,7 +159,7 @@ class DiscordAdapter:
         await self._reply_to_message(message, replies, direct=direct)
 
     def _mentions_me(self, message: discord.Message, me: discord.ClientUser) -> bool:
-        if any(user.id == me.id for user in message.mentions):
+        if me.id in message.raw_mentions or any(user.id == me.id for user in message.mentions):
             return True
         guild_me = message.guild.me if message.guild else None
         own_roles = {role.id for role in guild_me.roles if role.managed} if guild_me else set()
