@@ -32,9 +32,12 @@ MIN_COVERAGE = 0.5
 """Share of the question's own meaningful words the documents must know for it to count as covered."""
 MIN_SCORE = 3.0
 PREVIOUS_QUESTION_WEIGHT = 0.5
+OTHER_SIDE_SCORE_SHARE = 0.4
+"""On a two-sided topic, the other side's best passage moves into the top three if it scores this share."""
 
 NOT_COVERED = "The documents I answer from don’t cover that."
 ENGLISH_NOTE = "I answer in English, from English documents; here is what I found."
+ENGLISH_ONLY = "I answer in English, from English documents."
 
 
 class KnowledgeBase:
@@ -75,10 +78,12 @@ class KnowledgeBase:
             on_topic = on_topic or earlier.on_topic
             two_sided = two_sided or earlier.two_sided
         ranked = self._rank(groups)
+        if two_sided:
+            ranked = _with_both_sides(ranked)
         note = ENGLISH_NOTE if query.foreign else None
         reason = self._decline_reason(query, ranked, on_topic=on_topic)
         if reason is not None:
-            return decline(ranked, reason, note)
+            return decline(ranked, reason, ENGLISH_ONLY if query.foreign else None)
         answer = compose(ranked, two_sided=two_sided, note=note)
         if conversation_key:
             self.context.remember(conversation_key, f"{previous} {text}" if follow_up else text)
@@ -130,3 +135,16 @@ class KnowledgeBase:
         ]
         quote = max(scored, key=lambda pair: pair[0])[1]
         return citation_for(best, quote)
+
+
+def _with_both_sides(ranked: list[RankedPassage]) -> list[RankedPassage]:
+    """On a topic where the documents take sides, the first three passages show more than one side."""
+    top = ranked[:3]
+    if len({r.passage.stance for r in top}) > 1:
+        return ranked
+    for index, candidate in enumerate(ranked[3:], start=3):
+        if candidate.passage.stance != top[0].passage.stance and not candidate.passage.promotional:
+            if candidate.score < OTHER_SIDE_SCORE_SHARE * top[0].score:
+                return ranked
+            return [*ranked[:2], candidate, *ranked[2:index], *ranked[index + 1 :]]
+    return ranked

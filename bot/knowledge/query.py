@@ -71,7 +71,7 @@ class Query:
     @property
     def on_topic(self) -> bool:
         """Mentions photos, AI or photographers (or LinkedIn), i.e. the bot's subject."""
-        return any(c.generic or c.name == "linkedin" for c in self.concepts)
+        return any(c.generic or c.anchor or c.name == "linkedin" for c in self.concepts)
 
     @property
     def two_sided(self) -> bool:

@@ -82,6 +82,7 @@ class Concept:
     expands: tuple[str, ...]  # words the documents use for the same thing
     weight: float = 0.6
     generic: bool = False  # the domain itself (ai, photo): marks a question on-topic, ranks little
+    anchor: bool = False  # specific enough to mark a question on-topic by itself ("how often ... update")
     two_sided: bool = False  # the documents take different sides on it: show both
 
 
@@ -93,14 +94,16 @@ def _c(
     *,
     generic: bool = False,
     two_sided: bool = False,
+    anchor: bool = False,
 ) -> Concept:
     return Concept(
         name,
         tuple(t.strip() for t in triggers.split(",") if t.strip()),
         tuple(expands.split()),
         weight,
-        generic,
-        two_sided,
+        generic=generic,
+        two_sided=two_sided,
+        anchor=anchor,
     )
 
 
@@ -149,10 +152,10 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     _c(
         "worth",
-        "worth, worth it, better, best option, go with, superior, quality, value, compare, "
+        "worth, worth it, better, best option, go with, superior, value, compare, "
         "comparison, vs, versus, or a real, instead",
-        "worth investing investment superior gold standard crucial quality",
-        0.4,
+        "worth investing investment superior gold standard crucial",
+        0.6,
         two_sided=True,
     ),
     _c(
@@ -183,6 +186,14 @@ CONCEPTS: tuple[Concept, ...] = (
         0.8,
     ),
     _c(
+        "role",
+        "as a, for a, im a, i am a, my field, my industry, my profession, my line of work, agent, realtor, "
+        "consultant, manager, coach, founder, ceo, executive, salesperson, sales, marketer, nonprofit, "
+        "freelance, contractor, student, graduate",
+        "field norms expect region sector-specific visual standards",
+        0.4,
+    ),
+    _c(
         "sectors",
         "finance, bank, software, developer, engineer, programmer, coder, tech, designer, design, creative, "
         "artist, teacher, professor, academic, lecturer, sector, industry specific, corporate",
@@ -204,6 +215,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "how long does, interval, rule of thumb",
         "revisit every years",
         0.7,
+        anchor=True,
     ),
     _c(
         "linkedin",
@@ -420,7 +432,7 @@ def _u(topic: str, triggers: str) -> Uncovered:
 UNCOVERED: tuple[Uncovered, ...] = (
     _u(
         "camera settings or photo technique",
-        "camera settings, settings, aperture, shutter, iso, f-stop, fstop, lens, lenses, focal, mm, tripod, "
+        "camera settings, which camera, what camera, best camera, camera model, camera to use, settings, aperture, shutter, iso, f-stop, fstop, lens, lenses, focal, mm, tripod, "
         "dslr, mirrorless, flash, softbox, exposure, white balance, raw, megapixel, megapixels, ring light",
     ),
     _u(
@@ -456,7 +468,7 @@ UNCOVERED: tuple[Uncovered, ...] = (
     ),
     _u(
         "that platform (the documents discuss LinkedIn, personal websites and job applications)",
-        "slack, discord, zoom, teams, instagram, tiktok, facebook, twitter, tinder, bumble, hinge, "
+        "slack, discord, zoom, microsoft teams, ms teams, instagram, tiktok, facebook, twitter, tinder, bumble, hinge, "
         "dating, dating app, dating profile, whatsapp, snapchat, youtube, twitch",
     ),
     _u(
@@ -468,6 +480,10 @@ UNCOVERED: tuple[Uncovered, ...] = (
     _u(
         "writing or other tasks",
         "write me, poem, essay, story about, song, code, translate, joke, recipe, weather, homework",
+    ),
+    _u(
+        "colour or black-and-white choices",
+        "black and white, b&w, monochrome, grayscale, greyscale, in color or, in colour or",
     ),
     _u(
         "copyright or who owns the images",
@@ -554,8 +570,18 @@ GLOSSARY: dict[str, str] = {
     "ventajas": "advantages",
     "desventajas": "disadvantages",
     "hecho": "made",
+    "camara": "camera model",
+    "pasaporte": "passport",
+    "ropa": "clothes to wear",
+    "vestir": "wear",
+    "privacidad": "privacy",
+    "datos": "data",
     # French
     "combien": "how much",
+    "appareil": "camera model",
+    "passeport": "passport",
+    "porter": "wear",
+    "donnees": "data",
     "coute": "cost",
     "prix": "price",
     "cher": "expensive",
@@ -569,6 +595,10 @@ GLOSSARY: dict[str, str] = {
     "ans": "years",
     # German
     "kostet": "cost",
+    "kamera": "camera model",
+    "reisepass": "passport",
+    "anziehen": "wear",
+    "daten": "data",
     "kosten": "cost",
     "preis": "price",
     "teuer": "expensive",
