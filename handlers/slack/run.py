@@ -41,7 +41,8 @@ def build_client(bot_token: str, api_url: str) -> AsyncWebClient:
     slack_sdk retries only connection errors by default; without the rate-limit handler a 429 becomes an
     exception right away. The handler waits for Slack's Retry-After before each retry.
     """
-    client = AsyncWebClient(token=bot_token, base_url=api_url)
+    # slack_sdk appends the method name to base_url as is: "…/api" would call "…/apiauth.test".
+    client = AsyncWebClient(token=bot_token, base_url=api_url if api_url.endswith("/") else api_url + "/")
     client.retry_handlers = [
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
         AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),

@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from bot.messages import ActionEvent, ActionId, Conversation
+from handlers.slack.run import build_client
 from tests.conftest import shared_path
 from tests.fakes.slack_api import FakeSlackApi, post_event
 from tests.slack.conftest import SECRET, SlackBot, event_callback, message_ts
@@ -371,3 +372,27 @@ async def test_files_too_large_or_not_images_are_refused_without_downloading(
     reply = await slack.wait_for_call("chat.postMessage")
     assert expected in reply["text"]
     assert slack.downloads == []
+
+
+async def test_a_photo_with_a_mention_is_reviewed_in_the_thread(slack: FakeSlackApi, bot: SlackBot) -> None:
+    file = slack.add_file("F3", shared_path("photos", PHOTO).read_bytes(), name=PHOTO)
+    ts = message_ts()
+    mention = {
+        "type": "app_mention",
+        "user": "U1",
+        "text": "<@UBOT> for github",
+        "ts": ts,
+        "channel": "C1",
+        "files": [file],
+    }
+    await post_event(bot.events_url, event_callback(mention), SECRET)
+    completed = await slack.wait_for_call("files.completeUploadExternal", timeout=60)
+    assert (completed["channel_id"], completed["thread_ts"]) == ("C1", ts)
+    review = await slack.wait_for_call("chat.postMessage")
+    assert (review["channel"], review["thread_ts"]) == ("C1", ts)
+    assert "GitHub" in review["blocks"][0]["text"]["text"]
+
+
+async def test_an_api_url_without_a_trailing_slash_still_works(slack: FakeSlackApi) -> None:
+    client = build_client(slack.bot_token, slack.url.rstrip("/"))
+    assert (await client.auth_test())["user_id"] == "UBOT"
