@@ -432,7 +432,8 @@ def _u(topic: str, triggers: str) -> Uncovered:
 UNCOVERED: tuple[Uncovered, ...] = (
     _u(
         "camera settings or photo technique",
-        "camera settings, which camera, what camera, best camera, camera model, camera to use, settings, aperture, shutter, iso, f-stop, fstop, lens, lenses, focal, mm, tripod, "
+        "camera settings, which camera, what camera, best camera, camera model, camera to use, "
+        "settings, aperture, shutter, iso, f-stop, fstop, lens, lenses, focal, mm, tripod, "
         "dslr, mirrorless, flash, softbox, exposure, white balance, raw, megapixel, megapixels, ring light",
     ),
     _u(
@@ -468,7 +469,8 @@ UNCOVERED: tuple[Uncovered, ...] = (
     ),
     _u(
         "that platform (the documents discuss LinkedIn, personal websites and job applications)",
-        "slack, discord, zoom, microsoft teams, ms teams, instagram, tiktok, facebook, twitter, tinder, bumble, hinge, "
+        "slack, discord, zoom, microsoft teams, ms teams, instagram, tiktok, facebook, twitter, "
+        "tinder, bumble, hinge, "
         "dating, dating app, dating profile, whatsapp, snapchat, youtube, twitch",
     ),
     _u(
