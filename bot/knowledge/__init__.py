@@ -32,6 +32,8 @@ MIN_COVERAGE = 0.5
 """Share of the question's own meaningful words the documents must know for it to count as covered."""
 MIN_SCORE = 3.0
 PREVIOUS_QUESTION_WEIGHT = 0.5
+MAX_REMEMBERED_CHARS = 600
+"""A chain of follow-ups keeps only its latest words as context."""
 OTHER_SIDE_SCORE_SHARE = 0.4
 """On a two-sided topic, the other side's best passage moves into the top three if it scores this share."""
 
@@ -86,7 +88,8 @@ class KnowledgeBase:
             return decline(ranked, reason, ENGLISH_ONLY if query.foreign else None)
         answer = compose(ranked, two_sided=two_sided, note=note)
         if conversation_key:
-            self.context.remember(conversation_key, f"{previous} {text}" if follow_up else text)
+            remembered = f"{previous} {text}" if follow_up else text
+            self.context.remember(conversation_key, remembered[-MAX_REMEMBERED_CHARS:])
         return answer
 
     def _rank(self, groups: dict[str, TermGroup]) -> list[RankedPassage]:
