@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import BUNDLED_KNOWLEDGE_DIR
+from bot.brain import Brain
+from bot.config import BUNDLED_KNOWLEDGE_DIR, Config
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.context import FollowUpContext
 from bot.knowledge.passages import MAX_PASSAGE_CHARS
-from bot.messages import ReplyKind
+from bot.messages import Conversation, Incoming, ReplyKind
 from tests.conftest import shared_path
 
 STUDIO = "000_3167d08d3960b67c"
@@ -185,3 +186,15 @@ def test_an_operator_dropped_document_is_indexed(tmp_path: Path) -> None:
     answer = kb.ask("who pays for the photographer for the sales team headshot?")
     assert answer.answered and answer.passages[0].passage.doc == "team-policy"
     assert answer.passages[0].passage.title == "Our team's headshot policy"
+
+
+def test_brain_routes_questions_with_per_conversation_follow_ups(config: Config) -> None:
+    brain = Brain(config)
+    nurse = Conversation("slack", "T1", "C1", "U1", thread="111.1")
+    other = Conversation("slack", "T1", "C1", "U2", thread="222.2")
+    [first] = brain.handle(Incoming(nurse, "is an ai headshot ok if i'm a nurse?"))
+    assert first.kind is ReplyKind.ANSWER and first.citations
+    [lawyer] = brain.handle(Incoming(nurse, "what about for a lawyer?"))
+    assert lawyer.kind is ReplyKind.ANSWER and "legal practice" in lawyer.text
+    [elsewhere] = brain.handle(Incoming(other, "what about for a lawyer?"))
+    assert elsewhere.kind is ReplyKind.DECLINE
