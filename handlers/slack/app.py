@@ -18,11 +18,12 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.brain import Brain
@@ -33,6 +34,8 @@ from handlers.slack.render import escape_mrkdwn, home_view, message_payload
 
 log = logging.getLogger("headshot.slack")
 
+# What a Web API call can fail with: Slack's refusal, or no answer at all.
+SLACK_FAILURES = (SlackApiError, aiohttp.ClientError, TimeoutError)
 ACTION_IDS = re.compile("^(" + "|".join(re.escape(a.value) for a in ActionId) + ")$")
 HANDLED_MESSAGE_SUBTYPES = {None, "file_share", "thread_broadcast"}
 USER_CACHE_SECONDS = 600.0
@@ -326,7 +329,7 @@ class SlackAdapter:
     async def _dm_channel(self, user: str) -> str | None:
         try:
             opened = await self.client.conversations_open(users=user)
-        except SlackApiError as exc:
+        except SLACK_FAILURES as exc:
             log.warning("conversations.open failed", extra=_err(exc))
             return None
         channel = (opened.get("channel") or {}).get("id")
@@ -336,7 +339,7 @@ class SlackAdapter:
         replies = await asyncio.to_thread(self.brain.home, Conversation("slack", team, channel, user))
         try:
             await self.client.views_publish(user_id=user, view=home_view(replies))
-        except SlackApiError as exc:
+        except SLACK_FAILURES as exc:
             log.warning("views.publish failed", extra=_err(exc))
 
     async def _safe_post(
@@ -347,7 +350,7 @@ class SlackAdapter:
                 await self.client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread, **payload)
             else:
                 await self.client.chat_postMessage(channel=channel, thread_ts=thread, **payload)
-        except SlackApiError as exc:
+        except SLACK_FAILURES as exc:
             log.warning("posting a reply failed", extra=_err(exc))
 
     async def _upload(self, images: Sequence[Image], *, channel: str, thread: str | None) -> None:
@@ -358,13 +361,15 @@ class SlackAdapter:
         ]
         try:
             await self.client.files_upload_v2(file_uploads=uploads, channel=channel, thread_ts=thread)
-        except SlackApiError as exc:
-            error = str(exc.response.get("error", ""))
+        except (*SLACK_FAILURES, SlackRequestError) as exc:
+            error = str(exc.response.get("error", "")) if isinstance(exc, SlackApiError) else ""
             log.warning("uploading the crop failed", extra=_err(exc))
             reason = (
                 "the Slack app is missing the files:write permission; ask a workspace admin to reinstall it"
                 if error == "missing_scope"
-                else f"Slack said {escape_mrkdwn(error or 'no')}"
+                else f"Slack said {escape_mrkdwn(error)}"
+                if error
+                else "the upload failed; please try again"
             )
             await self._safe_post(
                 channel=channel,
@@ -381,7 +386,7 @@ class SlackAdapter:
             return cached[1]
         try:
             response = await self.client.users_info(user=user_id)
-        except SlackApiError as exc:
+        except SLACK_FAILURES as exc:
             log.warning("users.info failed; no time zone or admin flag", extra=_err(exc))
             return SlackUser()
         data = response.get("user") or {}
