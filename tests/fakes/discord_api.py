@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -58,6 +59,7 @@ class RecordedRequest:
     json: Any  # the JSON body, or the `payload_json` part of a multipart body; None when there is none
     files: tuple[UploadedFile, ...] = ()
     authorization: str | None = None
+    received_at: float = field(default_factory=time.monotonic)  # for benchmarks, never for assertions
 
 
 @dataclass
