@@ -89,9 +89,7 @@ async def bench(runs: int) -> None:
             await task
 
     median_mention = statistics.median(mention_ms)
-    print(
-        f"discord adapter against FakeDiscord, {runs} runs (medians); Discord's deadline {DISCORD_DEADLINE_MS} ms"
-    )
+    print(f"discord adapter vs FakeDiscord, {runs} runs (medians); deadline {DISCORD_DEADLINE_MS} ms")
     print(
         f"  gateway handshake (start → READY, with login and command sync): {handshake_ms:.1f} ms (one run)"
     )
