@@ -72,6 +72,8 @@ class Index:
         self._positions = {id(p): i for i, p in enumerate(passages)}
         self._columns: dict[str, tuple[float, ...]] = {}
         self._correct = lru_cache(maxsize=4096)(self._closest)
+        for stemmed in self.vocabulary:  # a few ms at load instead of on the first questions
+            self._column(stemmed)
 
     def _column(self, stemmed: str) -> tuple[float, ...]:
         """One word's BM25 contribution to every passage (both fields), computed once per word."""

@@ -197,7 +197,7 @@ def _add_part(
             and not (query.foreign and token in FOREIGN_MARKERS)
         )
         found = triggered or known(s)
-        if not found and len(token) >= 4 and not token.isdigit():
+        if not found and scale == 1.0 and len(token) >= 4 and not token.isdigit():
             fixed = correct(token)
             if fixed is not None:
                 s = stem(fixed)
