@@ -95,9 +95,9 @@ async def bench(runs: int) -> None:
     )
     print(f"  mention → reply in the channel: {median_mention:.1f} ms")
     print(f"  {'case':<14} {'acknowledged (defer first)':>28} {'acknowledged (naive: work first)':>34}")
-    for name, timings in cases.items():
-        ack = statistics.median(t[0] for t in timings)
-        naive = statistics.median(t[1] for t in timings)
+    for name, measured in cases.items():
+        ack = statistics.median(t[0] for t in measured)
+        naive = statistics.median(t[1] for t in measured)
         late = "  ← naive misses the deadline" if naive > DISCORD_DEADLINE_MS else ""
         print(f"  {name:<14} {ack:>25.1f} ms {naive:>31.1f} ms{late}")
 
