@@ -250,10 +250,12 @@ class FakeSlackApi:
         )
         return found
 
-    async def wait_for_response(self, timeout: float = 10) -> Params:
-        """The first message the bot POSTed to a response_url."""
+    async def wait_for_response(self, timeout: float = 10, *, key: str | None = None) -> Params:
+        """The first message the bot POSTed to a response_url (to `response_url(key)` if given)."""
         found: Params = await self._wait(
-            lambda: self.responses[0][1] if self.responses else None, timeout, "a response_url POST"
+            lambda: next((body for k, body in self.responses if key is None or k == key), None),
+            timeout,
+            "a response_url POST",
         )
         return found
 

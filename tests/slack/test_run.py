@@ -114,6 +114,21 @@ async def test_socket_mode_over_a_loopback_websocket(slack: FakeSlackApi, socket
     assert isinstance(brain, RecordingBrain)
     assert sorted(i.text for i in brain.incoming) == ["check", "help", "help"]
 
+    click = {
+        "type": "block_actions",
+        "team": {"id": "T0FAKE"},
+        "user": {"id": "U1", "team_id": "T0FAKE"},
+        "container": {"type": "message", "message_ts": "1.1", "channel_id": "D1"},
+        "channel": {"id": "D1"},
+        "message": {"ts": "1.1"},
+        "response_url": slack.response_url("sm-click"),
+        "actions": [{"type": "button", "action_id": "done", "value": "3"}],
+    }
+    click_envelope = await slack.send_envelope("interactive", click)
+    assert await slack.wait_for_ack(click_envelope) == {"envelope_id": click_envelope}
+    await slack.wait_for_response(key="sm-click")
+    assert [(a.action_id, a.value) for a in brain.actions] == [("done", "3")]
+
     await socket_mode.stop()
     assert socket_mode.task.exception() is None
 
