@@ -187,9 +187,7 @@ class SlackAdapter:
             return  # edits, deletions, joins, other bots (and our own echo)
         await self._converse(event, _team_of(body, event), direct=True, bot_user_id=context.bot_user_id)
 
-    async def on_command(
-        self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
+    async def on_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         user = str(command.get("user_id", ""))
         channel = str(command.get("channel_id", ""))
@@ -206,10 +204,7 @@ class SlackAdapter:
         for reply in replies:
             # A slash command is a private exchange: its answers are ephemeral, like Slack's own commands.
             payload = message_payload(reply)
-            try:
-                await respond(response_type="ephemeral", replace_original=False, **payload)
-            except Exception as exc:
-                log.warning("response_url failed; answering with chat.postEphemeral", extra=_err(exc))
+            if not await _responded(respond, payload, private=True):
                 await self._safe_post(
                     channel=channel, user=user, thread=None, ephemeral=True, payload=payload
                 )
@@ -240,14 +235,7 @@ class SlackAdapter:
             return
         for reply in replies:
             payload = message_payload(reply)
-            try:
-                await respond(
-                    response_type="ephemeral" if reply.private else "in_channel",
-                    replace_original=False,
-                    **payload,
-                )
-            except Exception as exc:
-                log.warning("response_url failed; posting instead", extra=_err(exc))
+            if not await _responded(respond, payload, private=reply.private):
                 await self._safe_post(
                     channel=channel, user=user, thread=thread, ephemeral=reply.private, payload=payload
                 )
@@ -429,6 +417,24 @@ class SlackAdapter:
         if sightings:
             await asyncio.to_thread(self.brain.record_avatar_sightings, "slack", team, sightings)
         return len(sightings)
+
+
+async def _responded(respond: AsyncRespond, payload: dict[str, Any], *, private: bool) -> bool:
+    """Answers through the interaction's response_url; False when that did not work (expired after
+    30 minutes or 5 uses, or unreachable), so the caller can post through the Web API instead."""
+    try:
+        response = await respond(
+            response_type="ephemeral" if private else "in_channel", replace_original=False, **payload
+        )
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        log.warning("response_url failed; posting instead", extra=_err(exc))
+        return False
+    if response.status_code != 200:
+        log.warning(
+            "response_url refused the answer; posting instead", extra={"status": response.status_code}
+        )
+        return False
+    return True
 
 
 def _is_dm(event: Mapping[str, Any]) -> bool:

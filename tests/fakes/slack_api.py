@@ -117,6 +117,7 @@ class FakeSlackApi:
         self.downloads: list[tuple[str, str | None]] = []  # (path, Authorization header)
         self.uploads: dict[str, bytes] = {}
         self.responses: list[tuple[str, Params]] = []  # POSTs to response_urls
+        self.expired_response_urls: set[str] = set()  # keys whose response_url answers 404, as Slack does
         self.users: dict[str, Params] = {}
         self.files: dict[str, FakeFile] = {}
         self.socket_acks: list[Params] = []
@@ -433,6 +434,8 @@ class FakeSlackApi:
     async def _response_url(self, request: web.Request) -> web.Response:
         body: Params = await request.json()
         key = request.match_info["key"]
+        if key in self.expired_response_urls:
+            return web.Response(status=404, text="expired_url")
         await self._record(lambda: self.responses.append((key, body)))
         return web.Response(text="ok")
 

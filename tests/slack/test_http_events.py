@@ -396,3 +396,22 @@ async def test_a_photo_with_a_mention_is_reviewed_in_the_thread(slack: FakeSlack
 async def test_an_api_url_without_a_trailing_slash_still_works(slack: FakeSlackApi) -> None:
     client = build_client(slack.bot_token, slack.url.rstrip("/"))
     assert (await client.auth_test())["user_id"] == "UBOT"
+
+
+async def test_an_expired_response_url_falls_back_to_an_ephemeral_message(
+    slack: FakeSlackApi, bot: SlackBot
+) -> None:
+    slack.expired_response_urls.add("old")
+    command = {
+        "team_id": "T0FAKE",
+        "channel_id": "C1",
+        "user_id": "U1",
+        "command": "/headshot",
+        "text": "help",
+        "response_url": slack.response_url("old"),
+    }
+    assert (await post_event(bot.events_url, command, SECRET)).status == 200
+    ephemeral = await slack.wait_for_call("chat.postEphemeral")
+    assert (ephemeral["channel"], ephemeral["user"]) == ("C1", "U1")
+    assert ephemeral["blocks"][0]["type"] == "header"
+    assert slack.responses == []
