@@ -151,8 +151,7 @@ async def test_a_dm_gets_an_answer_in_the_dm(bot: RunningBot) -> None:
 
 async def test_a_dm_with_a_photo_gets_the_photo_check(bot: RunningBot) -> None:
     fake = bot.fake
-    photo = shared_path("photos", "obama_small_320x240.jpg").read_bytes()
-    await fake.send_dm("for github", attachments=[fake.add_attachment("me.jpg", photo, "image/jpeg")])
+    await fake.send_dm("for github", attachments=[shared_path("photos", "obama_small_320x240.jpg")])
     dm = f"/channels/{fake.dm_channel_id(fake.USER_ID)}/messages"
     reply = await fake.wait_for_request("POST", dm, timeout=PHOTO_TIMEOUT)
     assert "GitHub" in _text_of(reply)
@@ -218,7 +217,7 @@ async def test_admin_track_photos_needs_manage_server(bot: RunningBot) -> None:
     from tests.fakes.discord_api import MANAGE_GUILD, MEMBER_PERMISSIONS
 
     fake = bot.fake
-    interaction_id, _ = await fake.send_slash_command("admin track-photos", {"state": "on"})
+    interaction_id, _ = await fake.send_slash_command("/headshot admin track-photos", state="on")
     refusal = await fake.wait_for_request("POST", f"/interactions/{interaction_id}/")
     assert refusal.json["type"] == 4 and refusal.json["data"]["flags"] & EPHEMERAL
     assert "Manage Server" in refusal.json["data"]["content"]

@@ -21,10 +21,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import mimetypes
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from aiohttp import BodyPartReader, web
@@ -41,6 +43,9 @@ MEMBER_PERMISSIONS = (
 ALL_PERMISSIONS = (1 << 41) - 1
 
 Json = dict[str, Any]
+AttachmentLike = Json | Path | tuple[str, bytes] | tuple[str, bytes, str]
+"""An attachment: `add_attachment`'s result, a local file, or (filename, bytes[, content type])."""
+OptionValue = str | bool | int | Json | Path | tuple[str, bytes] | tuple[str, bytes, str]
 
 
 @dataclass(frozen=True)
@@ -266,8 +271,24 @@ class FakeDiscord:
             "flags": 0,
         }
 
-    def add_attachment(self, filename: str, data: bytes, content_type: str | None) -> Json:
+    def _attachments(self, given: Iterable[AttachmentLike]) -> list[Json]:
+        attachments: list[Json] = []
+        for item in given:
+            if isinstance(item, Path):
+                guessed = mimetypes.guess_type(item.name)[0]
+                attachments.append(self.add_attachment(item.name, item.read_bytes(), guessed))
+            elif isinstance(item, tuple):
+                filename, data, *rest = item
+                content_type = rest[0] if rest else mimetypes.guess_type(filename)[0]
+                attachments.append(self.add_attachment(filename, data, content_type))
+            else:
+                attachments.append(item)
+        return attachments
+
+    def add_attachment(self, filename: str, data: bytes, content_type: str | None = None) -> Json:
         """Serves `data` from the fake CDN and returns the attachment object Discord would send."""
+        if content_type is None:
+            content_type = mimetypes.guess_type(filename)[0]  # as Discord sets it from the upload
         attachment_id = self.new_id()
         path = f"{self.CHANNEL_ID}/{attachment_id}/{filename}"
         self._files[path] = (data, content_type or "application/octet-stream")
@@ -299,7 +320,7 @@ class FakeDiscord:
         self,
         text: str,
         *,
-        attachments: Iterable[Json] = (),
+        attachments: Iterable[AttachmentLike] = (),
         user_id: str | None = None,
         channel_id: str | None = None,
     ) -> str:
@@ -317,13 +338,17 @@ class FakeDiscord:
         content: str,
         *,
         mentions_bot: bool = False,
-        attachments: Iterable[Json] = (),
+        attachments: Iterable[AttachmentLike] = (),
         user_id: str | None = None,
         channel_id: str | None = None,
     ) -> str:
         user_id = user_id or self.USER_ID
         message = self._message_payload(
-            channel_id or self.CHANNEL_ID, self.users[user_id], content, list(attachments), guild=True
+            channel_id or self.CHANNEL_ID,
+            self.users[user_id],
+            content,
+            self._attachments(attachments),
+            guild=True,
         )
         message["member"] = {k: v for k, v in self.member_payload(user_id).items() if k != "user"}
         if mentions_bot:
@@ -332,11 +357,15 @@ class FakeDiscord:
         return str(message["id"])
 
     async def send_dm(
-        self, text: str, *, attachments: Iterable[Json] = (), user_id: str | None = None
+        self, text: str, *, attachments: Iterable[AttachmentLike] = (), user_id: str | None = None
     ) -> str:
         user_id = user_id or self.USER_ID
         message = self._message_payload(
-            self.dm_channel_id(user_id), self.users[user_id], text, list(attachments), guild=False
+            self.dm_channel_id(user_id),
+            self.users[user_id],
+            text,
+            self._attachments(attachments),
+            guild=False,
         )
         await self._dispatch_message(message, mentions_bot=False, guild_id=None)
         return str(message["id"])
@@ -376,19 +405,28 @@ class FakeDiscord:
     async def send_slash_command(
         self,
         subcommand: str,
-        options: Mapping[str, str | bool | int | Json] | None = None,
+        options: Mapping[str, OptionValue] | None = None,
         *,
         user_id: str | None = None,
         permissions: int = MEMBER_PERMISSIONS,
         in_dm: bool = False,
         command: str = "headshot",
+        **named_options: OptionValue,
     ) -> tuple[str, str]:
-        """`/headshot <subcommand> option:value ...`; an attachment option is given as `add_attachment`'s
-        result. `subcommand` may name a group, e.g. "admin track-photos". Returns (interaction id, token).
+        """`/headshot <subcommand> option:value ...`, options as a mapping or as keywords
+        (`send_slash_command("ask", question="…")`). An attachment option is `add_attachment`'s result,
+        a path, or `(filename, bytes[, content type])`. `subcommand` may name a group ("admin
+        track-photos") and may start with the command ("/headshot ask"). Returns (interaction id, token).
         """
+        words = subcommand.lstrip("/").split()
+        if words and words[0] == command:
+            words = words[1:]
+        subcommand = " ".join(words)
         leaf_options: list[Json] = []
         resolved_attachments: dict[str, Json] = {}
-        for name, value in (options or {}).items():
+        for name, value in {**(options or {}), **named_options}.items():
+            if isinstance(value, (Path, tuple)):
+                value = self._attachments([value])[0]
             if isinstance(value, dict):
                 resolved_attachments[value["id"]] = value
                 leaf_options.append({"name": name, "type": 11, "value": value["id"]})
