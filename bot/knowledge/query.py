@@ -34,6 +34,7 @@ _FOCUS_MARKER = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_YEAR = re.compile(r"(19[89]\d|20[0-4]\d)")
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
@@ -207,6 +208,15 @@ def _add_part(
                     if concept not in query.concepts and scale == 1.0:
                         query.concepts.append(concept)
                     query.add_group(concept.name, concept.weight * scale, _expansion_stems(concept))
+        if _YEAR.fullmatch(token) and scale == 1.0:
+            # "my pic is from 2015": a year is about the photo's age
+            aging = next(c for c in CONCEPTS if c.name == "aging")
+            if aging not in query.concepts:
+                query.concepts.append(aging)
+            query.add_group(aging.name, aging.weight, _expansion_stems(aging))
+            found = True
+        if query.foreign and not found:
+            content = False  # a word of another language we have no gloss for says nothing either way
         if scale == 1.0 and content:
             query.content.append(s)
             if found:

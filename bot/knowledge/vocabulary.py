@@ -203,7 +203,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "aging",
         "old, older, outdated, dated, years, year, yrs, yr, age, aging, ageing, aged, refresh, update, "
-        "updating, new one, current, how often, long, still look like, look different, changed, grey, gray, "
+        "updating, new one, current, how often, how long ago, long time, still look like, look different, "
+        "look older, grey, gray, "
         "wrinkles, frozen, younger, expire, expiry, stale, ancient",
         "age appearance changes outdated revisit years frozen time current look evolution discrepancy "
         "incongruent",
@@ -212,7 +213,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "frequency",
         "how often, how frequently, frequency, every year, every few years, how long should, how long can, "
-        "how long does, interval, rule of thumb",
+        "interval, rule of thumb",
         "revisit every years",
         0.7,
         anchor=True,
@@ -432,7 +433,10 @@ def _u(topic: str, triggers: str) -> Uncovered:
 UNCOVERED: tuple[Uncovered, ...] = (
     _u(
         "camera settings or photo technique",
-        "camera settings, which camera, what camera, best camera, camera model, camera to use, "
+        "camera settings, light my face, lighting setup, how to light, how should i light, how do i light, "
+        "window light, time of day, golden hour, outdoor, outdoors, indoors, "
+        "good background, what background, which background, best background, background color should, "
+        "which camera, what camera, best camera, camera model, camera to use, "
         "settings, aperture, shutter, iso, f-stop, fstop, lens, lenses, focal, mm, tripod, "
         "dslr, mirrorless, flash, softbox, exposure, white balance, raw, megapixel, megapixels, ring light",
     ),
@@ -488,8 +492,9 @@ UNCOVERED: tuple[Uncovered, ...] = (
         "black and white, b&w, monochrome, grayscale, greyscale, in color or, in colour or",
     ),
     _u(
-        "copyright or who owns the images",
-        "copyright, copyrighted, own the rights, ownership, license, licence, royalty, commercial use",
+        "copyright, refunds, lawsuits or who owns the images",
+        "copyright, copyrighted, sue, suing, lawsuit, liability, liable, refund, refunds, "
+        "own the rights, ownership, license, licence, royalty, commercial use",
     ),
     _u(
         "account or password help",
@@ -572,6 +577,10 @@ GLOSSARY: dict[str, str] = {
     "ventajas": "advantages",
     "desventajas": "disadvantages",
     "hecho": "made",
+    "malo": "bad",
+    "mala": "bad",
+    "bueno": "good",
+    "hola": "hello",
     "camara": "camera model",
     "pasaporte": "passport",
     "ropa": "clothes to wear",
