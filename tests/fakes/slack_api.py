@@ -117,6 +117,7 @@ class FakeSlackApi:
         self.downloads: list[tuple[str, str | None]] = []  # (path, Authorization header)
         self.uploads: dict[str, bytes] = {}
         self.responses: list[tuple[str, Params]] = []  # POSTs to response_urls
+        self.files_read_granted = True  # False: file downloads get the login page, as without files:read
         self.expired_response_urls: set[str] = set()  # keys whose response_url answers 404, as Slack does
         self.users: dict[str, Params] = {}
         self.files: dict[str, FakeFile] = {}
@@ -418,7 +419,7 @@ class FakeSlackApi:
         await self._record(lambda: self.downloads.append((request.path, authorization)))
         file_id = request.match_info["key"].split("-", 1)[-1]
         fake = self.files.get(file_id)
-        if authorization != f"Bearer {self.bot_token}":
+        if authorization != f"Bearer {self.bot_token}" or not self.files_read_granted:
             # Real Slack answers a request without the right token with its sign-in page and status 200.
             return web.Response(text=_LOGIN_PAGE, content_type="text/html")
         if fake is None or fake.deleted:

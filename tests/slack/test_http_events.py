@@ -415,3 +415,25 @@ async def test_an_expired_response_url_falls_back_to_an_ephemeral_message(
     assert (ephemeral["channel"], ephemeral["user"]) == ("C1", "U1")
     assert ephemeral["blocks"][0]["type"] == "header"
     assert slack.responses == []
+
+
+async def test_a_login_page_instead_of_the_photo_gets_a_clear_reply(
+    slack: FakeSlackApi, bot: SlackBot
+) -> None:
+    slack.files_read_granted = False
+    file = slack.add_file("F4", shared_path("photos", PHOTO).read_bytes(), name=PHOTO)
+    dm = {
+        "type": "message",
+        "subtype": "file_share",
+        "user": "U1",
+        "text": "",
+        "ts": message_ts(),
+        "channel": "D1",
+        "channel_type": "im",
+        "files": [file],
+    }
+    await post_event(bot.events_url, event_callback(dm), SECRET)
+    reply = await slack.wait_for_call("chat.postMessage")
+    assert "login page" in reply["text"]
+    assert slack.downloads[0][1] == f"Bearer {slack.bot_token}"
+    assert bot.brain.incoming[0].attachments[0].data is None
