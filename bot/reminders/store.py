@@ -326,18 +326,39 @@ class ReminderStore:
         return result.rowcount == 1
 
     def mark_delivered(self, reminder_id: int, worker: str, *, next_due: datetime | None = None) -> bool:
-        if next_due is not None:  # recurring: the same row waits for its next occurrence
-            return self._finish(
-                reminder_id,
-                worker,
-                status=PENDING,
-                due_at=next_due,
-                attempts=0,
-                claimed_by=None,
-                lease_until=None,
-                last_error=None,
-            )
-        return self._finish(reminder_id, worker, status=DELIVERED, claimed_by=None, lease_until=None)
+        return self.mark_delivered_many(worker, [(reminder_id, next_due)]) == 1
+
+    def mark_delivered_many(self, worker: str, items: Sequence[tuple[int, datetime | None]]) -> int:
+        """Marks sent reminders in one transaction; a recurring one (with a next due time) waits again.
+
+        Only rows this worker still holds change; the count tells how many did.
+        """
+        held = and_(reminders.c.status == CLAIMED, reminders.c.claimed_by == worker)
+        once = [reminder_id for reminder_id, next_due in items if next_due is None]
+        marked = 0
+        with self.engine.begin() as connection:
+            if once:
+                marked += connection.execute(
+                    update(reminders)
+                    .where(reminders.c.id.in_(once), held)
+                    .values(status=DELIVERED, claimed_by=None, lease_until=None)
+                ).rowcount
+            for reminder_id, next_due in items:
+                if next_due is None:
+                    continue
+                marked += connection.execute(
+                    update(reminders)
+                    .where(reminders.c.id == reminder_id, held)
+                    .values(
+                        status=PENDING,
+                        due_at=next_due,
+                        attempts=0,
+                        claimed_by=None,
+                        lease_until=None,
+                        last_error=None,
+                    )
+                ).rowcount
+        return marked
 
     def mark_retry(
         self, reminder_id: int, worker: str, *, due_at: datetime, attempts: int, error: str

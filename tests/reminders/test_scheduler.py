@@ -115,6 +115,7 @@ CRASHING_WORKER = textwrap.dedent(
     class CrashingSender:
         count = 0
         async def deliver(self, delivery):
+            await asyncio.sleep(0.02)  # a platform call takes a moment
             with open(log_path, "a") as log:
                 log.write(f"{delivery.reminder_id}\\n")
             CrashingSender.count += 1
@@ -143,18 +144,24 @@ def test_a_worker_killed_mid_batch_loses_nothing(service: ReminderService, tmp_p
     )
     assert crashed.returncode == 9, crashed.stderr
     in_flight = [r for r in service.store.list_all() if r.status == "claimed"]
-    assert len(in_flight) == 20 - 6  # the batch in hand: the crashed one and 13 unstarted
+    # The batch in hand: the 7th (sent, unmarked), 13 unstarted, and any of the first six whose group-
+    # committed mark had not landed yet (normally none: each is written while the next send is under way).
+    assert 14 <= len(in_flight) <= 20
     # Before the lease runs out nobody takes them; after it, the next run delivers the rest.
     sender = RecordingSender()
     scheduler = Scheduler(service, registry("slack", sender), lease=LEASE)
     after_crash = START + timedelta(minutes=1)
     assert await_(scheduler.run_due(after_crash)) == 30
-    assert await_(scheduler.run_due(START + LEASE + timedelta(minutes=2))) == 14
+    assert await_(scheduler.run_due(START + LEASE + timedelta(minutes=2))) == len(in_flight)
     sent_before = [int(line) for line in log_path.read_text().split()]
+    assert len(sent_before) == 7
     everything = sent_before + sender.delivered_ids
-    assert set(everything) == {r.id for r in service.store.list_all()}
-    duplicates = len(everything) - len(set(everything))
-    assert duplicates == 1  # the documented window: the 7th was sent, then the process died unmarked
+    assert set(everything) == {r.id for r in service.store.list_all()}  # nothing lost
+    duplicates = [i for i in set(everything) if everything.count(i) > 1]
+    # The documented window only: sent by the killed worker but not yet marked, including the 7th.
+    assert sent_before[-1] in duplicates
+    assert set(duplicates) <= set(sent_before) and all(everything.count(i) == 2 for i in duplicates)
+    assert len(duplicates) == len(in_flight) - 13
     assert {r.status for r in service.store.list_all()} == {"delivered"}
 
 
