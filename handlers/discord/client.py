@@ -126,6 +126,9 @@ class DiscordAdapter:
             )
         except discord.HTTPException as exc:
             log.error("registering the slash commands failed", extra={"status": exc.status, "code": exc.code})
+        except Exception as exc:
+            # Commands registered earlier keep working (interactions are matched by name), so serve on.
+            log.error("registering the slash commands failed", extra={"error_type": type(exc).__name__})
 
     # --- messages: mentions and DMs ----------------------------------------------------------------
 

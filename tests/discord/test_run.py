@@ -138,3 +138,14 @@ async def test_a_server_the_bot_has_no_details_of_yet_is_still_a_server(config: 
         assert reply.json["message_reference"]["channel_id"] == int(fake.CHANNEL_ID)
         (incoming,) = bot.brain.incomings
         assert incoming.conversation.workspace == fake.GUILD_ID and not incoming.direct
+
+
+async def test_refused_command_registration_is_logged_and_the_bot_serves_on(
+    config: Config, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with FakeDiscord() as fake:
+        fake.fail_next("PUT", "/commands", 403, 50001, "Missing Access")
+        async with running_bot(fake, config):
+            assert "applications.commands" in caplog.text
+            await fake.send_mention("help")
+            await fake.wait_for_request("POST", f"/channels/{fake.CHANNEL_ID}/messages")
