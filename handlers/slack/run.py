@@ -89,6 +89,8 @@ async def _sweep_forever(adapter: SlackAdapter, team: str, stopping: asyncio.Eve
             log.warning(
                 "avatar sweep failed; next one as scheduled", extra={"error_type": type(exc).__name__}
             )
+        except Exception:  # the store, say: one failed sweep must not end the sweeps for good
+            log.exception("avatar sweep failed unexpectedly; next one as scheduled")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stopping.wait(), AVATAR_SWEEP_SECONDS)
 
