@@ -231,9 +231,10 @@ async def test_admin_track_photos_needs_manage_server(bot: RunningBot) -> None:
     )
     deferred = await fake.wait_for_request("POST", f"/interactions/{admin_interaction}/")
     assert deferred.json["type"] == 5 and deferred.json["data"]["flags"] & EPHEMERAL
-    await fake.wait_for_request("POST", f"/webhooks/{fake.APP_ID}/{token}")
+    answer = await fake.wait_for_request("POST", f"/webhooks/{fake.APP_ID}/{token}")
+    assert "tracking is off" in _text_of(answer).lower()  # the core understood the command
     (incoming,) = bot.brain.incomings
-    assert incoming.text == "track photos off" and incoming.user_is_admin
+    assert incoming.text == "admin track-photos off" and incoming.user_is_admin
     assert incoming.conversation.user == fake.ADMIN_ID
 
 
