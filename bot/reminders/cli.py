@@ -11,11 +11,13 @@ import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.cli import Runtime
 
-if TYPE_CHECKING:
+if (
+    TYPE_CHECKING
+):  # imported where used: `headshot ask` parses this module's options and must not load SQLAlchemy
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot.reminders.service import ReminderService
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -71,6 +73,8 @@ def _service(runtime: Runtime) -> ReminderService:
 
 
 def run_list(args: argparse.Namespace, runtime: Runtime) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         service = _service(runtime)
         try:
@@ -105,6 +109,8 @@ def run_list(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def run_add(args: argparse.Namespace, runtime: Runtime) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot.brain import utc_now
     from bot.reminders.service import DEFAULT_TEXT
     from bot.reminders.store import NewReminder
@@ -164,6 +170,8 @@ def run_add(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def run_run_due(args: argparse.Namespace, runtime: Runtime) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot.reminders.scheduler import Scheduler
 
     now = None

@@ -77,6 +77,7 @@ def test_add_list_and_run_due(database: Path, capsys: pytest.CaptureFixture[str]
 def test_recurring_from_the_command_line(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "reminders", "add", "--user", "dana", "--in", "every year")[0] == 0
     code, out, _ = run(capsys, "reminders", "list")
+    assert code == 0
     assert "\t12 months\t" in out
 
 
