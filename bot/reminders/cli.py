@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING
 
 from bot.cli import Runtime
 
-if (
-    TYPE_CHECKING
-):  # imported where used: `headshot ask` parses this module's options and must not load SQLAlchemy
+# SQLAlchemy is imported where used: `headshot ask` builds this parser too and must not load it.
+if TYPE_CHECKING:
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.reminders.service import ReminderService
