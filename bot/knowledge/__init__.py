@@ -18,6 +18,7 @@ from bot.knowledge.documents import Document, KnowledgeError, load_documents
 from bot.knowledge.index import Index
 from bot.knowledge.passages import Passage, passages_of, split_sentences
 from bot.knowledge.query import TRIGGER_WORDS, Query, TermGroup, analyse
+from bot.knowledge.vocabulary import GENERIC_CONCEPTS
 from bot.messages import Citation, Reply
 
 __all__ = ["Answer", "Document", "KnowledgeBase", "KnowledgeError", "Passage", "RankedPassage"]
@@ -31,6 +32,8 @@ MAX_QUESTION_CHARS = 4000
 MIN_COVERAGE = 0.5
 """Share of the question's own meaningful words the documents must know for it to count as covered."""
 MIN_SCORE = 3.0
+MIN_TOPIC_SCORE = 4.0
+"""The best passage's score from the question's own subject (everything but the generic AI/photo words)."""
 PREVIOUS_QUESTION_WEIGHT = 0.5
 MAX_REMEMBERED_CHARS = 600
 """A chain of follow-ups keeps only its latest words as context."""
@@ -119,7 +122,16 @@ class KnowledgeBase:
             return NOT_COVERED
         if not ranked or ranked[0].score < MIN_SCORE:
             return NOT_COVERED
+        names = {c.name for c in query.concepts}
+        central = {"ai", "photographer"} <= names  # AI vs. a photographer is what both documents are about
+        if not central and self._topic_score(query, ranked[0].passage) < MIN_TOPIC_SCORE:
+            # only "AI", "photo" and the like matched: the question's actual subject is not there
+            return NOT_COVERED
         return None
+
+    def _topic_score(self, query: Query, passage: Passage) -> float:
+        specific = [g for key, g in query.groups.items() if key not in GENERIC_CONCEPTS]
+        return self.index.score_of(passage, specific)
 
     def reply_for(self, answer: Answer) -> Reply:
         return reply_for(answer)

@@ -86,6 +86,9 @@ class Index:
             self._columns[stemmed] = column
         return column
 
+    def score_of(self, passage: Passage, groups: Iterable[TermGroup]) -> float:
+        return self.scores(groups)[self._positions[id(passage)]]
+
     def passage_has(self, passage: Passage, stems: tuple[str, ...]) -> bool:
         """Whether the passage's own text uses every meaningful word of `stems`."""
         counts = self._text.tf[self._positions[id(passage)]]

@@ -212,7 +212,10 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     _c(
         "frequency",
-        "how often, how frequently, frequency, every year, every few years, how long should, how long can, "
+        "how often, when should i get a new, when to update, when to replace, when should i update, "
+        "when should i replace, time for a new, new headshot, new photo, new pic, replace my, replacing, "
+        "redo my headshot, how frequently, frequency, every year, every few years, how long should, "
+        "how long can, "
         "interval, rule of thumb",
         "revisit every years",
         0.7,
@@ -315,7 +318,9 @@ CONCEPTS: tuple[Concept, ...] = (
         "upload, uploading, uploads, start with, to begin with, good photos, nice photos, decent photos, "
         "existing photos, blurry, blurred, phone, iphone, camera roll, input, inputs, reference, "
         "source photos, how many photos, bad photos, low quality, low-quality, grainy, dark photos, "
-        "casual photos, snapshots, train, training, feed, need photos, photos of me",
+        "casual photos, snapshots, train, training, feed, need photos, photos of me, need from me, "
+        "what do i need, "
+        "what do they need, requirements, require, provide",
         "upload quality photos selfies casual pictures low-quality training reference images data well-lit",
         0.7,
     ),
@@ -359,8 +364,9 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "proscons",
         "pros, cons, pros and cons, advantages, advantage, disadvantages, disadvantage, benefits, benefit, "
-        "downsides, downside, drawbacks, drawback, tradeoffs, trade-offs, tradeoff, upside, upsides, risks, "
-        "risk, good and bad, worth considering",
+        "downsides, downside, drawbacks, drawback, tradeoffs, trade-offs, tradeoff, upside, upsides, "
+        "good and bad, worth considering, problems, problem with, issues, issue with, wrong with, bad about, "
+        "concerns, weakness, weaknesses, limitations, flaws, catch",
         "benefits downsides trade-offs strengths advantage concerns",
         0.6,
         two_sided=True,
@@ -393,6 +399,22 @@ CONCEPTS: tuple[Concept, ...] = (
         0.5,
     ),
     _c(
+        "discovery",
+        "figures out, figure out, find out, finds out, found out, discover, discovers, discovered, notice, "
+        "notices, noticed, spot, spots, catch, caught, realize, realise, detect, detects, tell it's ai, "
+        "tell its ai, can tell, called out, exposed",
+        "discovery misleading harm credibility notice",
+        0.6,
+    ),
+    _c(
+        "risk",
+        "risky, risk, risks, dangerous, backfire, backfires, hurt my chances, hurt me, harm, "
+        "harmful, bad idea, "
+        "cost me, jeopardize, dealbreaker, hold it against",
+        "harm credibility deceptive doubts erode confusion undermine",
+        0.6,
+    ),
+    _c(
         "access",
         "democratization, democratize, access, accessible, barriers, barrier, excluded, exclusion, "
         "cant afford, can't afford, everyone, anyone, inclusive, low income, poor",
@@ -412,12 +434,16 @@ CONCEPTS: tuple[Concept, ...] = (
         "alongside, pair, combine, together with, along with, samples, testimonials, credibility boost, "
         "back it up, make it credible, believable, more believable, more credible, more trustworthy, "
         "best practices, best practice, tips for using, how to use, how should i use, use it responsibly, "
-        "come across as genuine, do it right",
+        "come across as genuine, do it right, come off as, come across as, not look fake, "
+        "less fake, seem real, "
+        "more authentic, look legit",
         "pair authentic content writing work samples testimonials reinforce credibility guidelines "
         "responsible disclose",
         0.6,
     ),
 )
+
+GENERIC_CONCEPTS = frozenset(c.name for c in CONCEPTS if c.generic)
 
 
 @dataclass(frozen=True)
@@ -433,7 +459,8 @@ def _u(topic: str, triggers: str) -> Uncovered:
 UNCOVERED: tuple[Uncovered, ...] = (
     _u(
         "camera settings or photo technique",
-        "camera settings, light my face, lighting setup, how to light, how should i light, how do i light, "
+        "camera settings, how do i take, how to take, how can i take, take a good, take better, take my own, "
+        "diy headshot, light my face, lighting setup, how to light, how should i light, how do i light, "
         "window light, time of day, golden hour, outdoor, outdoors, indoors, "
         "good background, what background, which background, best background, background color should, "
         "which camera, what camera, best camera, camera model, camera to use, "
@@ -456,12 +483,14 @@ UNCOVERED: tuple[Uncovered, ...] = (
         "my selfies after, retention, consent, secure, security, hacked, leak, leaked",
     ),
     _u(
-        "image sizes or dimensions",
-        "pixels, pixel, px, dimensions, dimension, resolution, dpi, file size, aspect ratio, 400x400, "
+        "image sizes, cropping or printing",
+        "pixels, pixel, px, crop, cropping, cropped, print, printing, printed, business card, flyer, poster, "
+        "dimensions, dimension, resolution, dpi, file size, aspect ratio, 400x400, "
         "crop size, how big, size should, what size",
     ),
     _u(
         "which app or service to buy",
+        "recommend me, recommend a, recommend any, recommendations for, suggest an app, suggest a, "
         "which app, best app, which service, best service, which tool, best tool, which one is best, "
         "which is best, recommend an app, recommend a service, headshotpro, aragon, betterpic, "
         "try it on, tryitonai, secta, dreamwave, photoai, remini, lensa, prices of apps",

@@ -42,12 +42,22 @@ def test_dev_set_meets_its_thresholds() -> None:
     assert result["kinds"]["paraphrase"] >= 0.92
 
 
-def test_own_probe_set_written_apart_from_the_dev_set() -> None:
-    # measured: hit@1 0.826, hit@3 0.957, D 1.00, FD 0.00
-    result = _scored(PROJECT_ROOT / "tests" / "knowledge" / "probe_questions.jsonl")
-    assert result["hit@1"] >= 0.78
-    assert result["hit@3"] >= 0.9
-    assert result["D"] >= 0.88
+@pytest.mark.parametrize(
+    ("name", "hit1", "hit3", "decline"),
+    [
+        # measured: hit@1 0.870, hit@3 0.957, D 1.00, FD 0.00
+        ("probe_questions.jsonl", 0.8, 0.9, 0.88),
+        # measured: hit@1 0.739, hit@3 1.000, D 1.00, FD 0.00
+        ("probe_questions_2.jsonl", 0.68, 0.9, 0.88),
+    ],
+)
+def test_own_probe_sets_written_apart_from_the_dev_set(
+    name: str, hit1: float, hit3: float, decline: float
+) -> None:
+    result = _scored(PROJECT_ROOT / "tests" / "knowledge" / name)
+    assert result["hit@1"] >= hit1
+    assert result["hit@3"] >= hit3
+    assert result["D"] >= decline
     assert result["FD"] <= 0.05
 
 
