@@ -21,8 +21,9 @@ from tests.fakes.discord_api import FakeDiscord
 class RecordingBrain(Brain):
     """The real brain, plus a record of the button presses and avatar sightings it was given."""
 
-    def __init__(self, config: Config, *, tracking: bool = False) -> None:
+    def __init__(self, config: Config, *, tracking: bool = False, real_actions: bool = False) -> None:
         super().__init__(config)
+        self.real_actions = real_actions
         self.incomings: list[Incoming] = []
         self.actions: list[ActionEvent] = []
         self.sightings: list[tuple[str, str, list[AvatarSighting]]] = []
@@ -34,6 +35,8 @@ class RecordingBrain(Brain):
 
     def handle_action(self, event: ActionEvent) -> list[Reply]:
         self.actions.append(event)
+        if self.real_actions:
+            return super().handle_action(event)
         return [Reply(text=f"OK: {event.action_id} {event.value}", kind=ReplyKind.REMINDER)]
 
     def photo_tracking_enabled(self, platform: str, workspace: str) -> bool:
@@ -61,10 +64,15 @@ class RunningBot:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    fake: FakeDiscord, config: Config, *, tracking: bool = False, **settings: str | None
+    fake: FakeDiscord,
+    config: Config,
+    *,
+    tracking: bool = False,
+    real_actions: bool = False,
+    **settings: str | None,
 ) -> AsyncIterator[RunningBot]:
     config = replace(config, discord_token=fake.token, discord_api_url=fake.api_url, **settings)  # type: ignore[arg-type]
-    brain = RecordingBrain(config, tracking=tracking)
+    brain = RecordingBrain(config, tracking=tracking, real_actions=real_actions)
     runtime = Runtime(config=config, _brain=brain)
     stopping = asyncio.Event()
     task = asyncio.create_task(run_discord(runtime, stopping))

@@ -104,3 +104,22 @@ async def test_buttons_keep_working_after_a_restart(config: Config) -> None:
             await fake.wait_for_request("POST", f"/webhooks/{fake.APP_ID}/{token}")
             assert [(e.action_id, e.value) for e in second.brain.actions] == [("done", "7")]
             assert first.brain.actions == []
+
+
+async def test_a_reminder_set_by_slash_command_is_cancelled_by_its_button(config: Config) -> None:
+    async with FakeDiscord() as fake, running_bot(fake, config, real_actions=True) as bot:
+        _, token = await fake.send_slash_command("remind", when="in 18 months")
+        confirmation = await fake.wait_for_request("POST", f"/webhooks/{fake.APP_ID}/{token}")
+        (cancel,) = [
+            button["custom_id"]
+            for row in confirmation.json["components"]
+            for button in row["components"]
+            if button["custom_id"].startswith("headshot:cancel:")
+        ]
+        _, button_token = await fake.press_button(cancel)
+        answer = await fake.wait_for_request("POST", f"/webhooks/{fake.APP_ID}/{button_token}")
+        assert "#1" in answer.json["content"] and answer.json["flags"] & EPHEMERAL
+        (event,) = bot.brain.actions
+        assert event.conversation.user == fake.USER_ID
+        remaining = bot.runtime.brain.reminders.list_replies(event.conversation)
+        assert all("#1" not in reply.text for reply in remaining)
