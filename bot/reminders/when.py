@@ -8,6 +8,7 @@ also across a daylight-saving change.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -115,8 +116,13 @@ def find_zone(name: str) -> str | None:
     cleaned = name.strip().replace(" ", "_")
     if cleaned.upper() in {"UTC", "GMT", "Z"}:
         return "UTC"
-    matches = {zone.lower(): zone for zone in available_timezones()}
-    return matches.get(cleaned.lower())
+    return _zone_names().get(cleaned.lower())
+
+
+@functools.cache
+def _zone_names() -> dict[str, str]:
+    """Lower-case name → IANA name; built once, since listing the zone database reads hundreds of files."""
+    return {zone.lower(): zone for zone in available_timezones()}
 
 
 def _number(text: str) -> float:

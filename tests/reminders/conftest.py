@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -61,8 +62,7 @@ class RecordingSender:
         return [d.reminder_id for d in self.deliveries]
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def _postgres_server() -> str:
     base = os.environ.get(POSTGRES_ENV, "").strip()
     if not base:
         if os.environ.get(SKIP_ENV) == "1":
@@ -73,6 +73,11 @@ def postgres_url() -> Iterator[str]:
             f"(`bash scripts/ensure-postgres` prints the URL) or set {SKIP_ENV}=1 to leave them out.",
             pytrace=False,
         )
+    return base
+
+
+@contextmanager
+def _throwaway_database(base: str) -> Iterator[str]:
     server = normalise_url(base)
     name = f"headshot_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
@@ -84,6 +89,23 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """One database for the whole run (tables emptied per test)."""
+    with _throwaway_database(_postgres_server()) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database, not even migrated, for tests of what happens on first start."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh' / 'headshot.db'}"
+        return
+    with _throwaway_database(_postgres_server()) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+import textwrap
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -10,6 +13,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from bot.reminders.store import CapReached, NewReminder, ReminderStore
+from tests.conftest import PROJECT_ROOT
 from tests.reminders.conftest import START
 
 LEASE = timedelta(minutes=5)
@@ -198,4 +202,33 @@ def test_locked_sqlite_raises_database_is_locked_quickly(tmp_path: Path) -> None
         holder.close()
     store.add(new(), now=START)
     assert len(store.list_all()) == 1
+    store.close()
+
+
+def test_several_processes_starting_at_once_migrate_once(fresh_database_url: str) -> None:
+    """Replicas starting together on an empty database: one migrates, the others wait and find it done."""
+    code = textwrap.dedent(
+        """
+        import sys
+        from bot.reminders.store import ReminderStore
+        ReminderStore(sys.argv[1]).close()
+        print("ok")
+        """
+    )
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, fresh_database_url],
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0 and out.strip() == "ok", err
+    store = ReminderStore(fresh_database_url)
+    with store.engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001"]
     store.close()
