@@ -10,6 +10,7 @@ that accompanies an `app_mention`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import time
@@ -142,6 +143,7 @@ class SlackAdapter:
         self.api_url = api_url
         self._seen = _SeenMessages()
         self._users: dict[str, tuple[float, SlackUser]] = {}
+        self._in_flight: set[asyncio.Task[Any]] = set()
 
     def build_app(self, *, signing_secret: str | None, process_before_response: bool = False) -> AsyncApp:
         """The Bolt app. Request signatures are always verified in HTTP mode (Socket Mode has none)."""
@@ -154,11 +156,36 @@ class SlackAdapter:
         )
         app.middleware(skip_slack_retries)
         for event_type, listener in self.event_listeners().items():
-            app.event(event_type)(listener)
-        app.command("/headshot")(self.on_command)
-        app.action(ACTION_IDS)(self.on_action)
+            app.event(event_type)(self._tracked(listener))
+        app.command("/headshot")(self._tracked(self.on_command))
+        app.action(ACTION_IDS)(self._tracked(self.on_action))
         app.error(self.on_error)
         return app
+
+    def _tracked(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        """Bolt runs listeners as loose tasks after the ack; tracking them lets a shutdown finish the
+        answers already promised (a photo check in progress) instead of dropping them."""
+
+        @functools.wraps(listener)  # Bolt reads the wrapped signature to know which arguments to pass
+        async def run(*args: Any, **kwargs: Any) -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._in_flight.add(task)
+            try:
+                await listener(*args, **kwargs)
+            finally:
+                if task is not None:
+                    self._in_flight.discard(task)
+
+        return run
+
+    async def drain(self, timeout: float) -> int:
+        """Waits up to `timeout` seconds for the listeners still working; returns how many were left."""
+        pending = {task for task in self._in_flight if task is not asyncio.current_task()}
+        if pending:
+            _, still_running = await asyncio.wait(pending, timeout=timeout)
+            return len(still_running)
+        return 0
 
     def event_listeners(self) -> dict[str, Callable[..., Awaitable[None]]]:
         """The Events API types this app handles; slack-manifest.yml subscribes to exactly these."""

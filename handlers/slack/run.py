@@ -28,6 +28,7 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 AVATAR_SWEEP_SECONDS = 12 * 3600.0
 RATE_LIMIT_RETRIES = 2
+DRAIN_SECONDS = 15.0  # within serve's 25 s shutdown grace: answers already acknowledged get finished
 MAX_REQUEST_BYTES = 1 * 2**20  # Slack's event payloads are small; the photos are fetched separately
 
 
@@ -139,3 +140,6 @@ async def run_slack(runtime: Runtime, stopping: asyncio.Event, *, host: str = "0
     finally:
         sweeper.cancel()
         await asyncio.gather(sweeper, return_exceptions=True)
+        unfinished = await adapter.drain(DRAIN_SECONDS)
+        if unfinished:
+            log.warning("stopped with %d Slack answers unfinished", unfinished)

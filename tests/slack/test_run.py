@@ -17,8 +17,11 @@ from handlers.slack import run_slack
 from handlers.slack.app import SlackAdapter
 from handlers.slack.run import SlackStartError, build_client
 from handlers.slack.sender import SlackSender
+from tests.conftest import shared_path
 from tests.fakes.slack_api import FakeSlackApi, post_event
 from tests.slack.conftest import SECRET, RecordingBrain, SlackBot, event_callback, message_ts
+
+PHOTO = "interfaces_050_man_glasses_grey_background_256px.jpg"
 
 
 def _free_port() -> int:
@@ -214,3 +217,34 @@ async def test_user_change_records_a_sighting_only_when_opted_in(
     assert (await post_event(synchronous_bot.events_url, event_callback(changed), SECRET)).status == 200
     [(_, team, [sighting])] = brain.sightings
     assert (team, sighting.user, sighting.avatar_hash) == ("T0FAKE", "U1", "new")
+
+
+async def test_stopping_finishes_the_answers_already_acknowledged(
+    slack: FakeSlackApi, http_mode: tuple[Running, int]
+) -> None:
+    running, port = http_mode
+    file = slack.add_file("F1", shared_path("photos", PHOTO).read_bytes(), name=PHOTO)
+    dm = {
+        "type": "message",
+        "subtype": "file_share",
+        "user": "U1",
+        "text": "",
+        "ts": message_ts(),
+        "channel": "D1",
+        "channel_type": "im",
+        "files": [file],
+    }
+    async with aiohttp.ClientSession() as session:
+        for _ in range(200):  # until the server listens; no fixed sleep
+            try:
+                async with session.get(f"http://127.0.0.1:{port}/healthz"):
+                    break
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.02)
+    events = f"http://127.0.0.1:{port}/slack/events"
+    assert (await post_event(events, event_callback(dm), SECRET)).status == 200
+    # Stop right after Slack's ack, while the photo is being checked: run_slack returns only once the
+    # review and the crop are out.
+    await running.stop()
+    assert slack.calls_to("files.completeUploadExternal")
+    assert [c for c in slack.calls_to("chat.postMessage") if c["channel"] == "D1"]
