@@ -142,10 +142,15 @@ def _tokens(text: str, foreign: bool) -> list[str]:
 
 
 def _matches(stems: list[str]) -> Iterable[tuple[int, int, Concept]]:
-    for start, first in enumerate(stems):
-        for phrase, concept in _TRIGGERS.get(first, ()):
-            if tuple(stems[start : start + len(phrase)]) == phrase:
-                yield start, len(phrase), concept
+    """Trigger matches; a word inside a longer phrase ("time saver") does not also trigger alone ("save")."""
+    found = [
+        (start, len(phrase), concept)
+        for start, first in enumerate(stems)
+        for phrase, concept in _TRIGGERS.get(first, ())
+        if tuple(stems[start : start + len(phrase)]) == phrase
+    ]
+    in_phrase = {i for start, length, _ in found if length > 1 for i in range(start, start + length)}
+    return [m for m in found if m[1] > 1 or m[0] not in in_phrase]
 
 
 def analyse(

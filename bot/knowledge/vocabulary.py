@@ -130,7 +130,9 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "photographer",
         "photographer, photographers, photog, photogs, studio, professional, pro, pros, real photographer, "
-        "photo shoot, photoshoot, shoot, session, human photographer, camera person, real one, real photo",
+        "photo shoot, photoshoot, shoot, session, human photographer, camera person, real one, real photo, "
+        "real ones, real headshot, real headshots, the real thing, real pics, real pictures, traditional, "
+        "ai or real, human made",
         "photographer professional session studio photography traditional real",
         0.35,
         generic=True,
@@ -177,7 +179,8 @@ CONCEPTS: tuple[Concept, ...] = (
         "hospital, clinic, "
         "therapist, therapy, counselor, counsellor, psychologist, psychiatrist, dentist, pharmacist, "
         "lawyer, lawyers, attorney, attorneys, legal, law, paralegal, solicitor, barrister, judge, "
-        "government, gov, govt, city, council, public sector, civil servant, civil service, "
+        "government, gov, govt, city council, city hall, city job, council, public sector, "
+        "civil servant, civil service, "
         "federal, state job, "
         "police, cop, military, politician, official, mayor, social worker, caregiver, clinician, surgeon, "
         "notary, banker, financial advisor, accountant",
@@ -205,7 +208,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "old, older, outdated, dated, years, year, yrs, yr, age, aging, ageing, aged, refresh, update, "
         "updating, new one, current, how often, how long ago, long time, still look like, look different, "
         "look older, grey, gray, "
-        "wrinkles, frozen, younger, expire, expiry, stale, ancient",
+        "wrinkles, frozen, expire, expiry, stale, ancient",
         "age appearance changes outdated revisit years frozen time current look evolution discrepancy "
         "incongruent",
         0.7,
@@ -253,7 +256,8 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     _c(
         "speed",
-        "fast, faster, quick, quickly, quicker, minutes, hours, time, hurry, urgent, urgently, asap, today, "
+        "time saver, timesaver, saves time, save time, saving time, fast, faster, quick, quickly, "
+        "quicker, minutes, hours, time, hurry, urgent, urgently, asap, today, "
         "tonight, instant, instantly, convenient, convenience, easy, easier, hassle, schedule, scheduling, "
         "travel, deadline, last minute",
         "speed convenience minutes quickly urgently",
@@ -264,10 +268,10 @@ CONCEPTS: tuple[Concept, ...] = (
         "customize",
         "control, customize, customise, customization, tweak, tweaks, adjust, adjustments, change, changes, "
         "choose the, pick the, tailor, background, backdrop, outfit, clothes, style, styles, "
-        "lighting options, "
-        "how it turns out, turns out, say in, options",
+        "lighting options, how it turns out, turns out, say in, options, flexible, flexibility, versatile, "
+        "ethnicity, ethnic, race, skin color, look younger, younger, thinner, slimmer, my features, alter",
         "control adjust tailor customization precisely backdrop clothing style adjustments feedback final "
-        "result",
+        "result age ethnic appearance subtle features",
         0.6,
         two_sided=True,
     ),
@@ -334,8 +338,9 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "brand",
         "brand, branding, company, business, businesses, small business, startup, team, corporate image, "
-        "identity, message, audience, image i want",
-        "brand alignment values identity company audience",
+        "identity, message, audience, image i want, authoritative, approachable, serious, friendly, "
+        "confident, corporate look, creative look, come across",
+        "brand alignment values identity company audience approachable authoritative creative corporate",
         0.6,
     ),
     _c(
@@ -415,6 +420,50 @@ CONCEPTS: tuple[Concept, ...] = (
         0.6,
     ),
     _c(
+        "variants",
+        "different versions, versions for, variants, variant, different sites, different platforms, "
+        "each platform, "
+        "every platform, multiple platforms, sizes for, formats for, one for each",
+        "platform-specific variants displayed linkedin resume portfolio gallery",
+        0.6,
+    ),
+    _c(
+        "location",
+        "big city, big cities, nyc, new york, london, los angeles, downtown, metro, metropolitan, urban, "
+        "where i live, my area, my city",
+        "major metropolitan areas high-end",
+        0.6,
+    ),
+    _c(
+        "region",
+        "countries, country, culture, cultures, cultural, region, regions, regional, abroad, international, "
+        "europe, asia, africa, overseas, locally, where you live",
+        "region norms field expect",
+        0.6,
+    ),
+    _c(
+        "future",
+        "tougher, stricter, strict, crack down, cracking down, later, later on, future, eventually, someday, "
+        "one day, change the rules, going forward, in the future",
+        "future guidelines stricter",
+        0.7,
+    ),
+    _c(
+        "approach",
+        "approach, overall, strategy, best way, smartest, wisest, what should i do, verdict, bottom line, "
+        "final answer, in the end, all things considered",
+        "optimal approach blends thoughtfully strategically gold standard",
+        0.6,
+        two_sided=True,
+    ),
+    _c(
+        "turnaround",
+        "how long, take long, takes long, time consuming, time-consuming, turnaround, wait, waiting, "
+        "how quickly, same day",
+        "minutes scheduling traveling waiting post production",
+        0.6,
+    ),
+    _c(
         "access",
         "democratization, democratize, access, accessible, barriers, barrier, excluded, exclusion, "
         "cant afford, can't afford, everyone, anyone, inclusive, low income, poor",
@@ -484,7 +533,9 @@ UNCOVERED: tuple[Uncovered, ...] = (
     ),
     _u(
         "image sizes, cropping or printing",
-        "pixels, pixel, px, crop, cropping, cropped, print, printing, printed, business card, flyer, poster, "
+        "file format, what format, which format, jpg, jpeg, png, heic, pixels, pixel, px, crop, "
+        "cropping, cropped, "
+        "print, printing, printed, business card, flyer, poster, "
         "dimensions, dimension, resolution, dpi, file size, aspect ratio, 400x400, "
         "crop size, how big, size should, what size",
     ),
@@ -497,7 +548,9 @@ UNCOVERED: tuple[Uncovered, ...] = (
     ),
     _u(
         "posing or expression tips",
-        "should i smile, smile with teeth, smile or not, teeth showing, which side is my best, "
+        "look less tired, less tired, tired eyes, eye bags, bags under, double chin, photogenic, "
+        "look good in photos, look better in photos, should i smile, smile with teeth, "
+        "smile or not, teeth showing, which side is my best, "
         "how should i pose, how do i pose, what pose",
     ),
     _u(
@@ -511,6 +564,16 @@ UNCOVERED: tuple[Uncovered, ...] = (
         "make me a, make me one, generate me, create me, can you make, can you generate, can you create, "
         "can you edit, remove the background, remove background, background remover, photoshop tutorial, "
         "how to edit, how do i edit",
+    ),
+    _u(
+        "the rest of a LinkedIn profile (headline, summary, connections)",
+        "headline, summary section, more connections, get connections, followers count, endorsements, "
+        "about section, banner",
+    ),
+    _u(
+        "booking logistics with a photographer",
+        "late, shows up late, cancel, cancellation, reschedule, deposit, contract, no-show, no show, "
+        "booking fee, tip the photographer, tipping",
     ),
     _u(
         "writing or other tasks",
