@@ -32,7 +32,7 @@ MAX_QUESTION_CHARS = 4000
 MIN_COVERAGE = 0.5
 """Share of the question's own meaningful words the documents must know for it to count as covered."""
 MIN_SCORE = 3.0
-MIN_TOPIC_SCORE = 4.0
+MIN_TOPIC_SCORE = 3.0
 """The best passage's score from the question's own subject (everything but the generic AI/photo words)."""
 PREVIOUS_QUESTION_WEIGHT = 0.5
 MAX_REMEMBERED_CHARS = 600

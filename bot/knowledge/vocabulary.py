@@ -367,12 +367,20 @@ CONCEPTS: tuple[Concept, ...] = (
         0.7,
     ),
     _c(
-        "proscons",
-        "pros, cons, pros and cons, advantages, advantage, disadvantages, disadvantage, benefits, benefit, "
-        "downsides, downside, drawbacks, drawback, tradeoffs, trade-offs, tradeoff, upside, upsides, "
-        "good and bad, worth considering, problems, problem with, issues, issue with, wrong with, bad about, "
-        "concerns, weakness, weaknesses, limitations, flaws, catch",
-        "benefits downsides trade-offs strengths advantage concerns",
+        "pros",
+        "pros, pros and cons, advantages, advantage, benefits, benefit, upside, upsides, tradeoffs, "
+        "trade-offs, "
+        "tradeoff, good and bad, strengths, plus side, whats good about, what's good about",
+        "benefits advantage strengths compelling",
+        0.6,
+        two_sided=True,
+    ),
+    _c(
+        "cons",
+        "cons, pros and cons, disadvantages, disadvantage, downsides, downside, drawbacks, drawback, "
+        "tradeoffs, trade-offs, tradeoff, good and bad, worth considering, problems, problem with, issues, "
+        "issue with, wrong with, bad about, concerns, weakness, weaknesses, limitations, flaws, catch",
+        "downsides concerns",
         0.6,
         two_sided=True,
     ),
