@@ -26,6 +26,7 @@ import logging
 import os
 import secrets
 import socket
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import TypeVar
@@ -123,7 +124,7 @@ class Scheduler:
         """Ticks until `stopping` is set; then finishes the delivery in hand and releases unstarted claims."""
         while not stopping.is_set():
             try:
-                delivered = await self._tick(self.service.clock(), stopping)
+                delivered = await self._tick(None, stopping)
                 if delivered:
                     log.info("delivered %d reminders", delivered)
             except OperationalError as exc:
@@ -135,23 +136,26 @@ class Scheduler:
 
     async def run_due(self, now: datetime | None = None) -> int:
         """One tick: delivers what is due at `now` (default: the clock); returns how many were delivered."""
-        return await self._tick(now or self.service.clock(), None)
+        return await self._tick(now, None)
 
     # --- one tick -------------------------------------------------------------------------------------
 
-    async def _tick(self, now: datetime, stopping: asyncio.Event | None) -> int:
+    async def _tick(self, fixed_now: datetime | None, stopping: asyncio.Event | None) -> int:
+        """`fixed_now` pretends the time (run-due --now, tests); None reads the clock as the tick goes on."""
         marks = _DeliveredMarks(self)
         try:
-            return await self._claim_and_deliver(now, stopping, marks)
+            return await self._claim_and_deliver(fixed_now, stopping, marks)
         finally:
             await marks.drain()
 
     async def _claim_and_deliver(
-        self, now: datetime, stopping: asyncio.Event | None, marks: _DeliveredMarks
+        self, fixed_now: datetime | None, stopping: asyncio.Event | None, marks: _DeliveredMarks
     ) -> int:
         delivered = 0
         zone_cache: dict[tuple[str, str, str], ZoneInfo | None] = {}
         while stopping is None or not stopping.is_set():
+            now = fixed_now or self.service.clock()
+            held_until = now + self.lease
             platforms = self.senders.platforms()
             batch = await asyncio.to_thread(
                 self.store.claim_due,
@@ -164,13 +168,31 @@ class Scheduler:
             if not batch:
                 break
             await self._fill_zones(batch, zone_cache)
-            for index, record in enumerate(batch):
+            queue = deque(batch)
+            while queue:
                 if stopping is not None and stopping.is_set():
-                    unstarted = [r.id for r in batch[index:]]
+                    unstarted = [r.id for r in queue]
                     await marks.drain()
                     await self._write(self.store.release, unstarted, self.worker_id)
                     log.info("stopping: released %d unstarted reminders", len(unstarted))
                     return delivered
+                now = fixed_now or self.service.clock()
+                if held_until - now < self.lease / 2:
+                    # A slow batch (platform timeouts, rate limits): renew the lease before it runs out and
+                    # another worker takes, and sends again, the rest of this batch.
+                    held_until = now + self.lease
+                    await marks.drain()  # what was sent is recorded before its own lease can lapse
+                    still_held = await self._write(
+                        self.store.extend_lease, [r.id for r in queue], self.worker_id, until=held_until
+                    )
+                    if len(still_held) < len(queue):
+                        log.warning(
+                            "%d claimed reminders were taken over by another worker",
+                            len(queue) - len(still_held),
+                        )
+                        queue = deque(r for r in queue if r.id in still_held)
+                        continue
+                record = queue.popleft()
                 zone = zone_cache.get((record.platform, record.workspace, record.user))
                 delivered += await self._deliver(record, now, zone, marks)
         return delivered

@@ -307,12 +307,15 @@ class ReminderService:
                     f"Nice work on the new photo! Your reminder #{record.id} stays on "
                     f"({describe_recurrence(record.recurrence)})."
                 )
-            moved = self.store.reschedule(record.id, conversation.platform, conversation.user, local_due)
-            if moved is not None:
-                return _private(
-                    f"Nice work on the new photo! I’ll remind you to refresh it again "
-                    f"{_format_local(local_due)} (reminder #{moved.id})."
-                )
+            # A suggestion is simply over (the new refresh reminder below replaces it); a one-off reminder
+            # moves to the next refresh, so pressing Done twice never stacks up reminders.
+            if record.kind == ReminderKind.REMINDER.value:
+                moved = self.store.reschedule(record.id, conversation.platform, conversation.user, local_due)
+                if moved is not None:
+                    return _private(
+                        f"Nice work on the new photo! I’ll remind you to refresh it again "
+                        f"{_format_local(local_due)} (reminder #{moved.id})."
+                    )
         item = NewReminder(
             conversation.platform,
             conversation.workspace,

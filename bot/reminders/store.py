@@ -391,6 +391,23 @@ class ReminderStore:
             reminder_id, worker, status=PENDING, due_at=due_at, claimed_by=None, lease_until=None
         )
 
+    def extend_lease(self, reminder_ids: Sequence[int], worker: str, *, until: datetime) -> set[int]:
+        """Renews this worker's claims; returns the ids it still holds."""
+        if not reminder_ids:
+            return set()
+        with self.engine.begin() as connection:
+            rows = connection.execute(
+                update(reminders)
+                .where(
+                    reminders.c.id.in_(list(reminder_ids)),
+                    reminders.c.status == CLAIMED,
+                    reminders.c.claimed_by == worker,
+                )
+                .values(lease_until=until)
+                .returning(reminders.c.id)
+            ).all()
+        return {row.id for row in rows}
+
     def release(self, reminder_ids: Sequence[int], worker: str) -> int:
         """Hands back claims this worker did not start, so another worker takes them at once."""
         if not reminder_ids:

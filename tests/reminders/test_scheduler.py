@@ -328,3 +328,26 @@ async def test_run_returns_promptly_when_stopped(service: ReminderService) -> No
     stopping = asyncio.Event()
     stopping.set()
     await asyncio.wait_for(Scheduler(service, SenderRegistry(), tick_seconds=3600).run(stopping), 5)
+
+
+async def test_a_slow_batch_renews_its_lease_so_nobody_takes_it_over(
+    service: ReminderService, clock: FakeClock
+) -> None:
+    """Each send takes 2 minutes (timeouts, rate limits): a 5-minute lease would run out mid-batch."""
+    service.store.bulk_add([due(f"U{i}") for i in range(6)], now=START)
+    taken_by_other: list[int] = []
+
+    class SlowSender(RecordingSender):
+        async def deliver(self, delivery: Delivery) -> None:
+            clock.advance(timedelta(minutes=2))
+            other = service.store.claim_due(
+                "other", now=clock.now, limit=10, lease=LEASE, platforms=["slack"]
+            )
+            taken_by_other.extend(r.id for r in other)
+            await super().deliver(delivery)
+
+    sender = SlowSender()
+    assert await Scheduler(service, registry("slack", sender), lease=LEASE).run_due() == 6  # real-time mode
+    assert taken_by_other == []
+    assert len(set(sender.delivered_ids)) == 6
+    assert {r.status for r in service.store.list_all()} == {"delivered"}

@@ -276,3 +276,18 @@ def test_brain_never_opens_the_store_for_a_question(tmp_path: Path) -> None:
     [reply] = brain.handle(Incoming(ALICE, "remind me in 18 months"))
     assert reply.kind is ReplyKind.REMINDER and (tmp_path / "h.db").exists()
     assert "sqlalchemy" in sys.modules
+
+
+def test_done_on_a_suggestion_sets_a_refresh_reminder(service: ReminderService) -> None:
+    service.store.set_workspace_settings("slack", "T1", photo_tracking=True)
+    service.record_sightings("slack", "T1", [AvatarSighting("alice", "h1", START - timedelta(days=800))])
+    service.record_sightings("slack", "T1", [AvatarSighting("alice", "h1", START)])
+    [suggestion] = service.store.list_all()
+    service.store.claim_due("w", now=START, limit=1, lease=timedelta(minutes=5), platforms=["slack"])
+    service.store.mark_delivered(suggestion.id, "w")
+    reply = press(service, ActionId.DONE, str(suggestion.id))
+    assert "Nice work" in reply.text
+    kinds = {(r.kind, r.status) for r in service.store.list_all()}
+    assert kinds == {("suggestion", "delivered"), ("reminder", "pending")}
+    [refresh] = service.store.active_for("slack", "alice")
+    assert refresh.due_at == datetime(2028, 11, 22, 12, 0, tzinfo=UTC) and "refresh" in refresh.text
