@@ -284,7 +284,10 @@ class DiscordAdapter:
     # --- avatar sightings for the outdated-photo suggestions ---------------------------------------
 
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
-        await self._record_sightings(after.guild.id, [after])
+        # A new account-wide avatar also arrives as on_user_update, which records it; here only the
+        # server-specific avatar counts, so one change is one sighting.
+        if before.guild_avatar != after.guild_avatar:
+            await self._record_sightings(after.guild.id, [after])
 
     async def on_user_update(self, before: discord.User, after: discord.User) -> None:
         if before.avatar == after.avatar:
@@ -295,7 +298,11 @@ class DiscordAdapter:
                 await self._record_sightings(guild.id, [member])
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
-        # Photos that never change send no update event; one sighting per start keeps them counted.
+        await self.record_server_avatars(guild)
+
+    async def record_server_avatars(self, guild: discord.Guild) -> None:
+        """A sighting of every member's current avatar: photos that never change send no update event,
+        so they are seen at every start and when a server opts in."""
         if guild.members:
             await self._record_sightings(guild.id, guild.members)
 

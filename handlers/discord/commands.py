@@ -87,5 +87,7 @@ def build_headshot_group(adapter: DiscordAdapter) -> app_commands.Group:
         await adapter.run_command(
             interaction, f"admin track-photos {state.value}", ephemeral=True, admin=True
         )
+        if state.value == "on":
+            await adapter.record_server_avatars(interaction.guild)
 
     return group

@@ -23,6 +23,11 @@ class DiscordSender:
     def __init__(self, current_client: Callable[[], discord.Client | None]) -> None:
         self._current_client = current_client
 
+    @property
+    def client(self) -> discord.Client | None:
+        """The connection deliveries go through (a new one after a reconnect without privileged intents)."""
+        return self._current_client()
+
     async def deliver(self, delivery: Delivery) -> None:
         client = self._current_client()
         if client is None or client.is_closed() or client.user is None:

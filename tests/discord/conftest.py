@@ -19,9 +19,10 @@ from tests.fakes.discord_api import FakeDiscord
 
 
 class RecordingBrain(Brain):
-    """The real brain, plus a record of the button presses and avatar sightings it was given."""
+    """The real brain, plus a record of what it was given. Button presses get a canned answer and photo
+    tracking is fixed by `tracking`, unless `real_actions` / `tracking=None` hand them to the real core."""
 
-    def __init__(self, config: Config, *, tracking: bool = False, real_actions: bool = False) -> None:
+    def __init__(self, config: Config, *, tracking: bool | None = False, real_actions: bool = False) -> None:
         super().__init__(config)
         self.real_actions = real_actions
         self.incomings: list[Incoming] = []
@@ -40,12 +41,16 @@ class RecordingBrain(Brain):
         return [Reply(text=f"OK: {event.action_id} {event.value}", kind=ReplyKind.REMINDER)]
 
     def photo_tracking_enabled(self, platform: str, workspace: str) -> bool:
+        if self.tracking is None:
+            return super().photo_tracking_enabled(platform, workspace)
         return self.tracking
 
     def record_avatar_sightings(
         self, platform: str, workspace: str, sightings: Sequence[AvatarSighting]
     ) -> None:
         self.sightings.append((platform, workspace, list(sightings)))
+        if self.tracking is None:
+            super().record_avatar_sightings(platform, workspace, sightings)
 
 
 @dataclass
@@ -67,7 +72,7 @@ async def running_bot(
     fake: FakeDiscord,
     config: Config,
     *,
-    tracking: bool = False,
+    tracking: bool | None = False,
     real_actions: bool = False,
     **settings: str | None,
 ) -> AsyncIterator[RunningBot]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from bot.cli import Runtime
 from bot.config import Config, load_config
 from handlers.discord.run import DiscordStartError, run_discord
-from tests.discord.conftest import running_bot
+from tests.discord.conftest import RunningBot, running_bot
 from tests.fakes.discord_api import INTENT_GUILD_MEMBERS, INTENT_MESSAGE_CONTENT, FakeDiscord
 
 PRIVILEGED = INTENT_GUILD_MEMBERS | INTENT_MESSAGE_CONTENT
@@ -113,21 +114,75 @@ async def test_discord_shards_runs_the_auto_sharded_client(
         assert len(bot.brain.incomings) == 2
 
 
+async def _eventually(condition: Callable[[], bool], what: str, timeout: float = 10) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+def _seen(bot: RunningBot) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    return [
+        (platform, workspace, [(s.user, s.avatar_hash) for s in batch])
+        for platform, workspace, batch in bot.brain.sightings
+    ]
+
+
+async def _all_servers_available(bot: RunningBot) -> None:
+    """discord.py announces the servers from READY after a short wait; the start-up sightings follow."""
+    sender = bot.runtime.senders.get("discord")
+    client = getattr(sender, "client", None)
+    assert isinstance(client, discord.Client)
+    await asyncio.wait_for(client.wait_until_ready(), timeout=15)
+
+
 async def test_avatar_changes_are_recorded_only_where_tracking_is_on(config: Config) -> None:
     async with FakeDiscord() as fake:
         async with running_bot(fake, config, tracking=False) as bot:
+            await _all_servers_available(bot)
             await fake.update_member_avatar(fake.USER_ID, "0123abcd")
             await fake.send_dm("help")  # the gateway is ordered: once this is answered, the update was seen
             await fake.wait_for_request("POST", "/messages")
             assert bot.brain.sightings == []
+
         async with running_bot(fake, config, tracking=True) as bot:
-            start = len(fake.requests)
+            at_start = ("discord", fake.GUILD_ID, [(fake.USER_ID, "0123abcd")])
+            account_wide = ("discord", fake.GUILD_ID, [(fake.USER_ID, "4567cdef")])
+            server_only = ("discord", fake.GUILD_ID, [(fake.USER_ID, "89abcdef")])
+            await _all_servers_available(bot)
+            await _eventually(lambda: at_start in _seen(bot), "the start-up sighting")
             await fake.update_member_avatar(fake.USER_ID, "4567cdef")
-            await fake.send_dm("help")
-            await fake.wait_for_request("POST", "/messages", since=start)
-            platform, workspace, sightings = bot.brain.sightings[-1]
-            assert (platform, workspace) == ("discord", fake.GUILD_ID)
-            assert [(s.user, s.avatar_hash) for s in sightings] == [(fake.USER_ID, "4567cdef")]
+            await _eventually(lambda: account_wide in _seen(bot), "the account-wide avatar change")
+            await fake.update_member_avatar(fake.USER_ID, "89abcdef", server_only=True)
+            await _eventually(lambda: server_only in _seen(bot), "the server avatar change")
+            assert _seen(bot) == [at_start, account_wide, server_only]  # one sighting per change
+
+
+async def test_an_admin_opt_in_records_every_members_current_photo(config: Config) -> None:
+    from tests.fakes.discord_api import MANAGE_GUILD, MEMBER_PERMISSIONS
+
+    async with FakeDiscord() as fake, running_bot(fake, config, tracking=None) as bot:
+        await _all_servers_available(bot)
+        await fake.update_member_avatar(fake.USER_ID, "before00")
+        await fake.send_dm("help")
+        await fake.wait_for_request("POST", "/messages")
+        assert bot.brain.sightings == []  # not opted in yet
+
+        _, token = await fake.send_slash_command(
+            "admin track-photos",
+            state="on",
+            user_id=fake.ADMIN_ID,
+            permissions=MEMBER_PERMISSIONS | MANAGE_GUILD,
+        )
+        await fake.wait_for_request("POST", f"/webhooks/{fake.APP_ID}/{token}")
+        opted_in = ("discord", fake.GUILD_ID, [(fake.USER_ID, "before00")])
+        await _eventually(lambda: opted_in in _seen(bot), "the opt-in sweep")
+        assert bot.runtime.brain.photo_tracking_enabled("discord", fake.GUILD_ID)
+
+        await fake.update_member_avatar(fake.USER_ID, "after111")
+        changed = ("discord", fake.GUILD_ID, [(fake.USER_ID, "after111")])
+        await _eventually(lambda: changed in _seen(bot), "the change after the opt-in")
 
 
 async def test_a_server_the_bot_has_no_details_of_yet_is_still_a_server(config: Config) -> None:

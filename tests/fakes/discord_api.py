@@ -512,11 +512,17 @@ class FakeDiscord:
         await self._send(self._shard_for(None if in_dm else self.GUILD_ID), "INTERACTION_CREATE", payload)
         return interaction_id, token
 
-    async def update_member_avatar(self, user_id: str, avatar_hash: str) -> None:
-        """The user changed their profile photo (GUILD_MEMBER_UPDATE; needs the members intent)."""
-        self.users[user_id] = {**self.users[user_id], "avatar": avatar_hash}
+    async def update_member_avatar(
+        self, user_id: str, avatar_hash: str, *, server_only: bool = False
+    ) -> None:
+        """The user changed their profile photo, account-wide or (`server_only`) just for this server
+        (GUILD_MEMBER_UPDATE; the bot gets it only with the members intent)."""
+        if not server_only:
+            self.users[user_id] = {**self.users[user_id], "avatar": avatar_hash}
         member = self.member_payload(user_id)
         member["guild_id"] = self.GUILD_ID
+        if server_only:
+            member["avatar"] = avatar_hash
         await self._send(self._shard_for(self.GUILD_ID), "GUILD_MEMBER_UPDATE", member)
 
     async def dispatch(self, event: str, data: Json, *, guild_id: str | None = None) -> None:
