@@ -10,8 +10,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from bot.reminders.models import Base
 from bot.reminders.store import CapReached, NewReminder, ReminderStore
 from tests.conftest import PROJECT_ROOT
 from tests.reminders.conftest import START
@@ -232,3 +235,10 @@ def test_several_processes_starting_at_once_migrate_once(fresh_database_url: str
     with store.engine.connect() as connection:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001"]
     store.close()
+
+
+def test_models_match_the_migrations(store: ReminderStore) -> None:
+    """A model change without a migration (or the reverse) fails here, on both backends."""
+    with store.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
