@@ -150,7 +150,7 @@ def _matches(stems: list[str]) -> Iterable[tuple[int, int, Concept]]:
         if tuple(stems[start : start + len(phrase)]) == phrase
     ]
     in_phrase = {i for start, length, _ in found if length > 1 for i in range(start, start + length)}
-    return [m for m in found if m[1] > 1 or m[0] not in in_phrase]
+    return [m for m in found if m[1] > 1 or m[2].generic or m[0] not in in_phrase]
 
 
 def analyse(

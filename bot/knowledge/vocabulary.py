@@ -190,7 +190,7 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     _c(
         "role",
-        "as a, for a, im a, i am a, my field, my industry, my profession, my line of work, agent, realtor, "
+        "im a, i am a, my field, my industry, my profession, my line of work, agent, realtor, "
         "consultant, manager, coach, founder, ceo, executive, salesperson, sales, marketer, nonprofit, "
         "freelance, contractor, student, graduate",
         "field norms expect region sector-specific visual standards",
@@ -206,7 +206,9 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "aging",
         "old, older, outdated, dated, years, year, yrs, yr, age, aging, ageing, aged, refresh, update, "
-        "updating, new one, current, how often, how long ago, long time, still look like, look different, "
+        "updating, new one, current, decade, decades, forever, ages ago, years ago, same photo, same pic, "
+        "same picture, same headshot, same profile photo, same profile pic, how often, "
+        "how long ago, long time, still look like, look different, "
         "look older, grey, gray, "
         "wrinkles, frozen, expire, expiry, stale, ancient",
         "age appearance changes outdated revisit years frozen time current look evolution discrepancy "
@@ -232,7 +234,8 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     _c(
         "rules",
-        "ban, banned, bans, banning, penalty, penalties, punish, allowed, allow, rules, rule, "
+        "ban, banned, bans, banning, penalized, penalised, penalize, penalise, punished, get in trouble, "
+        "penalty, penalties, punish, allowed, allow, rules, rule, "
         "policy, policies, "
         "tos, terms of service, against the rules, kicked, suspended, flagged, enforce, enforced, legal to, "
         "guidelines, permitted, violate",
@@ -279,7 +282,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "retouch",
         "redo, redos, retake, retakes, reshoot, edit, edits, editing, retouch, retouching, "
         "touch up, touchups, "
-        "photoshop, photoshopped, airbrush, fix, revisions, revision, don't like, dont like, don't love, "
+        "photoshop, photoshopped, fix, revisions, revision, don't like, dont like, don't love, "
         "dont love, not happy, review",
         "review adjust retouching shots natural polished feedback adjustments",
         0.6,
@@ -354,7 +357,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "audience_fit",
         "good fit, fit, suited, suitable, ideal, best for, meant for, made for, good for, target, "
-        "for whom, worth it for, who are they for, who should, who uses, who are these, who is it for",
+        "for whom, worth it for, who benefits, benefits most, who gains, who is it good for, who should use, "
+        "who are they for, who should, who uses, who are these, who is it for",
         "freelancers job seekers entrepreneurs appealing",
         0.5,
     ),
@@ -565,12 +569,15 @@ UNCOVERED: tuple[Uncovered, ...] = (
         "that platform (the documents discuss LinkedIn, personal websites and job applications)",
         "slack, discord, zoom, microsoft teams, ms teams, instagram, tiktok, facebook, twitter, "
         "tinder, bumble, hinge, "
+        "gmail, google account, outlook, github, gravatar, telegram, reddit, pinterest, mastodon, bluesky, "
         "dating, dating app, dating profile, whatsapp, snapchat, youtube, twitch",
     ),
     _u(
-        "making or editing pictures for you",
+        "making, editing or booking pictures for you",
         "make me a, make me one, generate me, create me, can you make, can you generate, can you create, "
-        "can you edit, remove the background, remove background, background remover, photoshop tutorial, "
+        "can you edit, photo editor, editor, editing app, lightroom, facetune, snapseed, gimp, canva, "
+        "book me, schedule me, find me a photographer, find a photographer, photographer near me, near me, "
+        "remove the background, remove background, background remover, photoshop tutorial, "
         "how to edit, how do i edit",
     ),
     _u(
