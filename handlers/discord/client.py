@@ -142,6 +142,7 @@ class DiscordAdapter:
         direct = guild_id is None
         if not direct and not self._mentions_me(message, me):
             return
+        await _show_typing(message.channel)
         text = self._strip_mentions(message.content, me)
         attachments = tuple([await self.download(a) for a in message.attachments])
         author = message.author
@@ -157,7 +158,6 @@ class DiscordAdapter:
             "message received",
             extra={"platform": PLATFORM, "direct": direct, "attachments": len(attachments)},
         )
-        await _show_typing(message.channel)
         replies = await asyncio.to_thread(self.runtime.brain.handle, incoming)
         await self._reply_to_message(message, replies, direct=direct)
 
@@ -176,11 +176,13 @@ class DiscordAdapter:
         self, message: discord.Message, replies: Sequence[Reply], *, direct: bool
     ) -> None:
         first = True
+        dms_open = True
         for reply in replies:
             for outgoing in render_reply(reply):
                 try:
                     if reply.private and not direct:
-                        await self._send_private(message, outgoing)
+                        if dms_open:
+                            dms_open = await self._send_private(message, outgoing)
                     elif first and not direct:
                         await message.reply(**outgoing.send_kwargs(), mention_author=False)
                     else:
@@ -193,8 +195,9 @@ class DiscordAdapter:
                     log.warning("unexpected answer to a sent reply", extra={"error_type": type(exc).__name__})
                 first = False
 
-    async def _send_private(self, message: discord.Message, outgoing: OutgoingMessage) -> None:
-        """A private reply to a server message goes to the user's DMs (no ephemeral messages exist there)."""
+    async def _send_private(self, message: discord.Message, outgoing: OutgoingMessage) -> bool:
+        """A private reply to a server message goes to the user's DMs (no ephemeral messages exist there).
+        False when the user's DMs are closed (they are told so in the channel, without the answer)."""
         try:
             await message.author.send(**outgoing.send_kwargs())
         except discord.Forbidden:
@@ -203,6 +206,8 @@ class DiscordAdapter:
                 "its private answers are visible only to you.",
                 mention_author=False,
             )
+            return False
+        return True
 
     async def download(self, attachment: discord.Attachment) -> Attachment:
         """An uploaded file as the core's Attachment; refusals become a friendly `problem`."""

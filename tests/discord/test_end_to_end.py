@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from bot.config import Config
 from bot.render_text import STATUS_MARKS
 from tests.conftest import shared_path
-from tests.discord.conftest import RunningBot
+from tests.discord.conftest import RunningBot, running_bot
 from tests.fakes.discord_api import INTENT_GUILD_MEMBERS, INTENT_MESSAGE_CONTENT, FakeDiscord, RecordedRequest
 
 QUESTION = "how often should I update my headshot?"
@@ -290,3 +291,13 @@ async def test_an_interaction_discord_no_longer_accepts_is_dropped_quietly(bot: 
     await fake.wait_for_request("POST", f"/channels/{fake.dm_channel_id(fake.USER_ID)}/messages")
     assert not fake.requests_to("POST", f"/webhooks/{fake.APP_ID}/{token}")
     assert [i.text for i in bot.brain.incomings] == ["help"]
+
+
+async def test_a_private_reply_to_a_user_with_closed_dms_stays_private(config: Config) -> None:
+    async with FakeDiscord(forbidden_dm_users=[FakeDiscord.USER_ID]) as fake, running_bot(fake, config):
+        zip_file = fake.add_attachment("photos.zip", b"PK\x03\x04", "application/zip")
+        await fake.send_mention("check", attachments=[zip_file])
+        notice = await fake.wait_for_request("POST", f"/channels/{fake.CHANNEL_ID}/messages")
+        assert "DMs are closed" in notice.json["content"]
+        assert "photos.zip" not in notice.json["content"]
+        assert len(fake.requests_to("POST", f"/channels/{fake.dm_channel_id(fake.USER_ID)}/messages")) == 1
