@@ -74,17 +74,16 @@ def compose(ranked: list[RankedPassage], *, two_sided: bool, note: str | None) -
         if len(chosen) > MAX_SUPPORTING or candidate.score < SUPPORT_RATIO * lead.score:
             break
         chosen.append(candidate)
-    stances = {r.passage.stance for r in chosen}
+    # On a topic the documents take sides on, the other side's best passage is shown under its own
+    # heading; elsewhere a passage from another document is just more support, labelled with its view.
     other_side: RankedPassage | None = None
-    if two_sided or len(stances) > 1:
+    if two_sided:
         for candidate in usable[1:]:
-            if (
-                candidate.passage.stance != lead.passage.stance
-                and candidate.score >= OTHER_SIDE_RATIO * lead.score
-            ):
+            different = candidate.passage.stance != lead.passage.stance
+            if different and candidate.score >= OTHER_SIDE_RATIO * lead.score:
                 other_side = candidate
                 break
-    supporting = [r for r in chosen[1:] if other_side is None or r.passage.doc != other_side.passage.doc]
+    supporting = chosen[1:]
     if other_side is not None:
         supporting = [r for r in chosen[1:] if r.passage.stance == lead.passage.stance][:1]
     sections = [_section(lead.passage)]

@@ -382,7 +382,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "cons",
         "cons, pros and cons, disadvantages, disadvantage, downsides, downside, drawbacks, drawback, "
-        "tradeoffs, trade-offs, tradeoff, good and bad, worth considering, problems, problem with, issues, "
+        "tradeoffs, trade-offs, tradeoff, good and bad, worth considering, problem with, "
+        "biggest problem, main problem, issues, "
         "issue with, wrong with, bad about, concerns, weakness, weaknesses, limitations, flaws, catch",
         "downsides concerns",
         0.6,

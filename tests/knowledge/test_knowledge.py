@@ -125,6 +125,14 @@ def test_answer_leads_with_best_passage_and_labels_both_sides(kb: KnowledgeBase)
     assert lead == answer.passages[0].passage
     assert " ".join(lead.text.split()) in reply.text  # the plain text is complete
     assert "Sources:" in reply.text and lead.title in reply.text
+    assert any(s.heading == "The other side" for s in reply.sections)
+
+
+def test_one_sided_question_gets_no_other_side_heading(kb: KnowledgeBase) -> None:
+    reply = kb.reply_for(kb.ask("my photo is 5 years old is that a problem"))
+    assert reply.kind is ReplyKind.ANSWER
+    assert "Revisit your AI portrait every 1–2 years" in reply.text
+    assert not any(s.heading == "The other side" for s in reply.sections)
 
 
 def test_follow_ups_are_read_in_the_context_of_the_previous_question(kb: KnowledgeBase) -> None:
