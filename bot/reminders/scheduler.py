@@ -50,8 +50,40 @@ DAYTIME_START = time(9, 0)
 DAYTIME_END = time(18, 0)
 
 
+def _process_space() -> str:
+    """This host and process namespace: workers sharing it can see each other's pids."""
+    try:
+        namespace = str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        namespace = "0"
+    return f"{socket.gethostname()[:80]}:{namespace}"
+
+
 def default_worker_id() -> str:
-    return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(4)}"
+    return f"{_process_space()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def _dead_local_workers(holders: set[str]) -> list[str]:
+    """Claim holders that ran on this host, in this pid namespace, and whose process is gone.
+
+    Their claims can be taken back at once instead of after the lease (a killed `run-due`, a crashed
+    `serve`). Workers elsewhere are never judged: for them the lease decides.
+    """
+    prefix = f"{_process_space()}:"
+    dead: list[str] = []
+    for holder in holders:
+        if not holder.startswith(prefix):
+            continue
+        pid_text = holder[len(prefix) :].split(":", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            dead.append(holder)
+        except OSError:  # exists but not ours to signal: alive
+            continue
+    return dead
 
 
 def reminder_reply(record: ReminderRecord) -> Reply:
@@ -153,6 +185,7 @@ class Scheduler:
     ) -> int:
         delivered = 0
         zone_cache: dict[tuple[str, str, str], ZoneInfo | None] = {}
+        await self._recover_dead_workers()
         while stopping is None or not stopping.is_set():
             now = fixed_now or self.service.clock()
             held_until = now + self.lease
@@ -196,6 +229,12 @@ class Scheduler:
                 zone = zone_cache.get((record.platform, record.workspace, record.user))
                 delivered += await self._deliver(record, now, zone, marks)
         return delivered
+
+    async def _recover_dead_workers(self) -> None:
+        dead = _dead_local_workers(await asyncio.to_thread(self.store.claim_holders))
+        if dead:
+            released = await self._write(self.store.release_workers, dead)
+            log.warning("took back %d reminders claimed by %d stopped worker(s)", released, len(dead))
 
     async def _fill_zones(
         self, batch: list[ReminderRecord], cache: dict[tuple[str, str, str], ZoneInfo | None]

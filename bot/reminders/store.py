@@ -408,6 +408,23 @@ class ReminderStore:
             ).all()
         return {row.id for row in rows}
 
+    def claim_holders(self) -> set[str]:
+        with self.engine.begin() as connection:
+            rows = connection.execute(
+                select(reminders.c.claimed_by).where(reminders.c.status == CLAIMED).distinct()
+            ).all()
+        return {row.claimed_by for row in rows if row.claimed_by}
+
+    def release_workers(self, workers: Sequence[str]) -> int:
+        """Hands back every claim of workers known to be gone."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(reminders)
+                .where(reminders.c.status == CLAIMED, reminders.c.claimed_by.in_(list(workers)))
+                .values(status=PENDING, claimed_by=None, lease_until=None)
+            )
+        return result.rowcount
+
     def release(self, reminder_ids: Sequence[int], worker: str) -> int:
         """Hands back claims this worker did not start, so another worker takes them at once."""
         if not reminder_ids:
