@@ -28,6 +28,7 @@ from bot.knowledge import KnowledgeBase, Passage
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 DEFAULT_QUESTIONS = SHARED / "eval" / "questions.jsonl"
+PROBES = Path(__file__).resolve().parent.parent / "tests" / "knowledge"
 
 Response = dict[str, Any]  # {"answered": bool, "passages": [{"text": ..., "doc": ...}, ...]}
 
@@ -180,6 +181,9 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
     parser.add_argument("--knowledge", type=Path, default=BUNDLED_KNOWLEDGE_DIR)
     parser.add_argument("--misses", action="store_true", help="list the questions each metric misses")
+    parser.add_argument(
+        "--probes", action="store_true", help="also summarise the project's own probe sets (tests/knowledge)"
+    )
     args = parser.parse_args()
 
     questions = [
@@ -231,6 +235,23 @@ def main() -> None:
                 )
                 if q["answerable"] and rank != 1:
                     print(f"    top: {norm(r['passages'][0]['text'])[:110]!r}")
+
+    if args.probes:
+        print()
+        print("own probe sets (written for this project, apart from the dev set):")
+        for path in sorted(PROBES.glob("probe_questions*.jsonl")):
+            probe = [
+                json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+            ]
+            result = score(
+                probe,
+                {q["id"]: json.loads(json.dumps(kb.ask(q["question"]).to_json())) for q in probe},
+                expected_sources(probe, kb),
+            )
+            figures = "  ".join(
+                f"{m} {result[m]:.3f}" for m in ("hit@1", "hit@3", "mrr@10", "D", "FD", "combined")
+            )
+            print(f"  {path.name} ({len(probe)}): {figures}")
 
 
 if __name__ == "__main__":
