@@ -237,7 +237,6 @@ class DiscordAdapter:
         *,
         ephemeral: bool,
         attachments: Sequence[discord.Attachment] = (),
-        admin: bool = False,
     ) -> None:
         # Discord drops an interaction not answered within 3 seconds: defer before any slow work.
         if not await _defer(interaction, ephemeral=ephemeral):
@@ -248,7 +247,8 @@ class DiscordAdapter:
             text=text,
             attachments=files,
             direct=interaction.guild is None,
-            user_is_admin=admin,
+            # Manage Server in this server, as Discord resolved it for the caller (never a role name).
+            user_is_admin=interaction.guild_id is not None and interaction.permissions.manage_guild,
             user_name=interaction.user.display_name,
         )
         log.info("slash command", extra={"platform": PLATFORM, "attachments": len(files)})

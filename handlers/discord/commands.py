@@ -84,9 +84,7 @@ def build_headshot_group(adapter: DiscordAdapter) -> app_commands.Group:
                 "Only members with the Manage Server permission can change this.", ephemeral=True
             )
             return
-        await adapter.run_command(
-            interaction, f"admin track-photos {state.value}", ephemeral=True, admin=True
-        )
+        await adapter.run_command(interaction, f"admin track-photos {state.value}", ephemeral=True)
         if state.value == "on":
             await adapter.record_server_avatars(interaction.guild)
 

@@ -85,6 +85,7 @@ async def test_slash_ask_defers_then_follows_up_with_a_cited_answer(bot: Running
     assert str(embed["footer"]["text"]).startswith("Sources:")
     (incoming,) = bot.brain.incomings
     assert incoming.text == f"ask {QUESTION}"
+    assert not incoming.user_is_admin  # a member without Manage Server
     assert incoming.conversation.workspace == fake.GUILD_ID
     assert incoming.conversation.user == fake.USER_ID
 
