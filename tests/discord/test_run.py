@@ -204,3 +204,23 @@ async def test_refused_command_registration_is_logged_and_the_bot_serves_on(
             assert "applications.commands" in caplog.text
             await fake.send_mention("help")
             await fake.wait_for_request("POST", f"/channels/{fake.CHANNEL_ID}/messages")
+
+
+async def test_after_a_dropped_connection_the_bot_resumes_and_keeps_answering(bot: RunningBot) -> None:
+    fake = bot.fake
+    await fake.drop_connections()
+    await fake.wait_until_ready(timeout=30)
+    assert len(fake.resumes) == 1 and len(fake.identifies) == 1  # resumed, not a new session
+    await fake.send_mention("help")
+    await fake.wait_for_request("POST", f"/channels/{fake.CHANNEL_ID}/messages")
+
+
+async def test_a_slash_command_in_a_dm(bot: RunningBot) -> None:
+    fake = bot.fake
+    _, token = await fake.send_slash_command(
+        "ask", question="how often should I update my headshot?", in_dm=True
+    )
+    followup = await fake.wait_for_request("POST", f"/webhooks/{fake.APP_ID}/{token}")
+    assert followup.json["embeds"]
+    (incoming,) = bot.brain.incomings
+    assert incoming.direct and incoming.conversation.workspace == "" and not incoming.user_is_admin

@@ -117,6 +117,7 @@ class FakeDiscord:
         self.send_guild_create = send_guild_create  # False: the server stays "unavailable", as in an outage
         self.requests: list[RecordedRequest] = []
         self.identifies: list[Json] = []
+        self.resumes: list[Json] = []
         self.messages: dict[str, Json] = {}  # every message the bot created, by id
         self.commands: list[Json] = []  # the last synced application commands
         self.users: dict[str, Json] = {
@@ -613,12 +614,35 @@ class FakeDiscord:
                 shard = await self._identify(socket, message["d"])
                 if shard is None:
                     break
-            elif op == 6 and shard is not None:
-                await self._send(shard, "RESUMED", {})
+            elif op == 6:
+                shard = await self._resume(socket, message["d"])
+                if shard is None:
+                    break
         if shard is not None:
             shard.ready.clear()
         await self._notify()
         return socket
+
+    async def _resume(self, socket: web.WebSocketResponse, data: Json) -> _Shard | None:
+        """RESUME on a new connection: the same session continues, as after a network blip."""
+        self.resumes.append({k: v for k, v in data.items() if k != "token"})
+        previous = next((s for s in self._shards if f"session-{s.shard_id}" == data.get("session_id")), None)
+        if previous is None or data.get("token") not in (self.token, f"Bot {self.token}"):
+            await socket.send_json({"op": 9, "d": False})  # invalid session: identify again
+            return None
+        shard = _Shard(socket, previous.shard_id, previous.shard_count, previous.intents, previous.sequence)
+        self._shards = [s for s in self._shards if s.shard_id != shard.shard_id] + [shard]
+        await self._send(shard, "RESUMED", {})
+        shard.ready.set()
+        await self._notify()
+        return shard
+
+    async def drop_connections(self) -> None:
+        """Closes every gateway connection the way a network failure or a Discord restart would."""
+        for shard in list(self._shards):
+            shard.ready.clear()
+            await shard.socket.close(code=4000, message=b"Unknown error")
+        await self._notify()
 
     async def _identify(self, socket: web.WebSocketResponse, data: Json) -> _Shard | None:
         self.identifies.append({k: v for k, v in data.items() if k != "token"})
