@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from bot.knowledge.vocabulary import (
     CONCEPTS,
+    FILLER,
     FOREIGN_MARKERS,
     GLOSSARY,
     INJECTION,
@@ -134,6 +135,8 @@ def focus_of(text: str) -> tuple[str, str]:
 def _tokens(text: str, foreign: bool) -> list[str]:
     tokens: list[str] = []
     for token in words(text):
+        if token in FILLER:
+            continue
         if foreign and token in GLOSSARY:
             tokens.extend(GLOSSARY[token].split())
         else:

@@ -51,6 +51,9 @@ def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+FILLER = _wordset("kinda sorta really very pretty just super totally quite actually literally basically")
+"""Words dropped before matching, so "looks kinda fake" still reads as "looks fake"."""
+
 STOPWORDS = _wordset(
     """
 a about above after again against all also am an and any are aren arent as at be because been before
@@ -229,7 +232,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "linkedin",
         "linkedin, linked in, linkdin, linkedn",
-        "linkedin networks",
+        "linkedin networks encourages real photos",
         0.6,
     ),
     _c(
@@ -239,7 +242,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "policy, policies, "
         "tos, terms of service, against the rules, kicked, suspended, flagged, enforce, enforced, legal to, "
         "guidelines, permitted, violate",
-        "guidelines enforced penalties stricter encourages real synthetic imagery",
+        "guidelines enforced penalties stricter synthetic imagery",
         0.7,
     ),
     _c(
@@ -283,7 +286,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "redo, redos, retake, retakes, reshoot, edit, edits, editing, retouch, retouching, "
         "touch up, touchups, "
         "photoshop, photoshopped, fix, revisions, revision, don't like, dont like, don't love, "
-        "dont love, not happy, review",
+        "dont love, not happy, review, hate, dislike, unhappy, disappointed, not satisfied, dissatisfied",
         "review adjust retouching shots natural polished feedback adjustments",
         0.6,
     ),
@@ -307,6 +310,7 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     _c(
         "generic",
+        "looks fake, look fake, looking fake, fake looking, looks artificial, look artificial, "
         "same, samey, alike, generic, cookie cutter, cookie-cutter, bland, plastic, too perfect, too smooth, "
         "smooth, airbrushed, fake looking, fake-looking, boring, soulless, stock photo, stock, template, "
         "uniform, identical, clone",
@@ -357,7 +361,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "audience_fit",
         "good fit, fit, suited, suitable, ideal, best for, meant for, made for, good for, target, "
-        "for whom, worth it for, who benefits, benefits most, who gains, who is it good for, who should use, "
+        "for whom, worth it for, mainly for, mostly for, aimed at, intended for, who would use, who uses, "
+        "who is this for, who benefits, benefits most, who gains, who is it good for, who should use, "
         "who are they for, who should, who uses, who are these, who is it for",
         "freelancers job seekers entrepreneurs appealing",
         0.5,
@@ -541,6 +546,7 @@ UNCOVERED: tuple[Uncovered, ...] = (
     ),
     _u(
         "data privacy or what the services do with your photos",
+        "train on my, trained on my, use my photos, use my selfies, do with my photos, happens to my photos, "
         "privacy, private, data, gdpr, delete, deleted, deletion, keep my, store my, stored, sell my, "
         "my selfies after, retention, consent, secure, security, hacked, leak, leaked",
     ),
