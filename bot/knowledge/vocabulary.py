@@ -232,7 +232,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "linkedin",
         "linkedin, linked in, linkdin, linkedn",
-        "linkedin networks encourages real photos",
+        "linkedin networks encourages",
         0.6,
     ),
     _c(
