@@ -62,6 +62,8 @@ async def run_discord(runtime: Runtime, stopping: asyncio.Event) -> None:
     token = config.discord_token
     if not token:
         raise DiscordStartError("DISCORD_TOKEN is not set")
+    if token.lower().startswith("bot "):
+        raise DiscordStartError("DISCORD_TOKEN must be the bare token, without the 'Bot ' prefix")
     sharded, shard_count = parse_shards(config.discord_shards)
     current: list[discord.Client] = []
     runtime.senders.register("discord", DiscordSender(lambda: current[-1] if current else None))

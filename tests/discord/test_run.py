@@ -65,6 +65,7 @@ async def test_an_invalid_token_fails_with_a_clear_message_and_never_logs_it(
     ("settings", "problem"),
     [
         ({"discord_token": None}, "DISCORD_TOKEN is not set"),
+        ({"discord_token": "Bot MTAw.xyz"}, "without the 'Bot ' prefix"),
         ({"discord_shards": "lots"}, "DISCORD_SHARDS must be a number or 'auto'"),
         ({"discord_api_url": "ftp://127.0.0.1/api"}, "DISCORD_API_URL must be an http"),
     ],
