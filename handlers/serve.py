@@ -202,6 +202,8 @@ async def serve_async(
     grace_seconds: float = SHUTDOWN_GRACE_SECONDS,
 ) -> int:
     stopping = stopping or asyncio.Event()
+    # Tasks that exist already are our caller's, not work in flight: never wait for those at the end.
+    preexisting = asyncio.all_tasks()
     loop = asyncio.get_running_loop()
     plan = plan_for(runtime.config)
     for note in plan.notes:
@@ -211,6 +213,7 @@ async def serve_async(
     everything: list[asyncio.Task[bool]] = []  # the adapters and the scheduler
     console: asyncio.Future[int] | None = None
     signals_seen = 0
+    forced = asyncio.Event()
 
     def on_signal(signum: int) -> None:
         nonlocal signals_seen
@@ -220,6 +223,7 @@ async def serve_async(
             stopping.set()
         else:
             log.warning("second signal: cancelling what is still running")
+            forced.set()
             for task in everything:
                 task.cancel()
             if console is not None and not console.done():
@@ -272,7 +276,7 @@ async def serve_async(
             log.error("no adapter could be started; exiting")
             exit_code = 1
             stopping.set()
-        await _finish(everything, grace_seconds)
+        await _finish(everything, grace_seconds, ignore=preexisting, forced=forced)
     finally:
         for signum in installed:
             loop.remove_signal_handler(signum)
@@ -293,7 +297,13 @@ async def _all_ended_before_stopping(parts: list[asyncio.Task[bool]], stopping: 
     return not stopping.is_set()
 
 
-async def _finish(tasks: list[asyncio.Task[bool]], grace_seconds: float) -> None:
+async def _finish(
+    tasks: list[asyncio.Task[bool]],
+    grace_seconds: float,
+    *,
+    ignore: set[asyncio.Task[Any]],
+    forced: asyncio.Event,
+) -> None:
     """Waits for the parts to stop, then for work they left running, all within `grace_seconds`.
 
     Platform SDKs answer requests in tasks of their own (slack-bolt acknowledges an event, then runs its
@@ -312,10 +322,20 @@ async def _finish(tasks: list[asyncio.Task[bool]], grace_seconds: float) -> None
         if task.done() and not task.cancelled() and task.exception() is not None:
             log.error("%s ended with an error", task.get_name(), exc_info=task.exception())
 
-    in_flight = asyncio.all_tasks() - {asyncio.current_task()}
+    in_flight = asyncio.all_tasks() - ignore - {asyncio.current_task()}
     if in_flight:
         log.info("finishing %d task(s) still in flight", len(in_flight), extra={"in_flight": len(in_flight)})
-        _done, left = await asyncio.wait(in_flight, timeout=max(0.0, deadline - loop.time()))
+        # Until all of it is done, the grace period ends, or a second signal says not to wait.
+        all_done = asyncio.ensure_future(asyncio.wait(in_flight))
+        force_wait = asyncio.ensure_future(forced.wait())
+        await asyncio.wait(
+            {all_done, force_wait},
+            timeout=max(0.0, deadline - loop.time()),
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        all_done.cancel()  # only the waiting: the tasks themselves are left to asyncio.run
+        force_wait.cancel()
+        left = {task for task in in_flight if not task.done()}
         if left:
             names = sorted(task.get_name() for task in left)
             log.warning(

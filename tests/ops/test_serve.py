@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import os
+import signal
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -226,3 +227,63 @@ async def test_console_mode_stops_on_signal_while_waiting_for_input(
         stopping.set()
         assert await serving == 0
         os.close(write_end)  # lets the console thread see end of input and finish
+
+
+async def test_sigterm_stops_serve_and_a_second_signal_cancels_a_stuck_part(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    discord = replace(config, discord_token="d")
+    entered = asyncio.Event()
+    cancelled: list[str] = []
+
+    async def ignores_stopping(runtime: Runtime, stopping_: asyncio.Event) -> None:
+        entered.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.append("discord")
+            raise
+
+    async def scheduler(runtime: Runtime, stopping_: asyncio.Event) -> None:
+        await stopping_.wait()
+
+    monkeypatch.setattr(serve_module, "_load_discord", lambda: ignores_stopping)
+    monkeypatch.setattr(serve_module, "run_scheduler", scheduler)
+    stopping = asyncio.Event()
+    serving = asyncio.create_task(
+        serve_async(Runtime(discord), console_user="u", stopping=stopping, grace_seconds=3600)
+    )
+    await entered.wait()
+    os.kill(os.getpid(), signal.SIGTERM)
+    await stopping.wait()
+    assert not serving.done()  # the stuck part holds it, for up to the (long) grace period
+    os.kill(os.getpid(), signal.SIGINT)
+    assert await serving == 0
+    assert cancelled == ["discord"]
+
+
+async def test_work_an_adapter_left_in_flight_is_finished_before_serve_returns(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slack = replace(config, slack_bot_token="xoxb-1", slack_signing_secret="s")
+    answered: list[str] = []
+    release = asyncio.Event()
+
+    async def answer_later() -> None:
+        await release.wait()
+        answered.append("reply posted")
+
+    async def acks_then_returns(runtime: Runtime, stopping_: asyncio.Event) -> None:
+        # Like slack-bolt: acknowledge, answer in a detached task, and return as soon as asked to stop.
+        asyncio.get_running_loop().create_task(answer_later(), name="listener")
+        asyncio.get_running_loop().call_later(0.05, release.set)  # the platform answers a moment later
+        stopping_.set()
+        await asyncio.sleep(0)
+
+    async def scheduler(runtime: Runtime, stopping_: asyncio.Event) -> None:
+        await stopping_.wait()
+
+    monkeypatch.setattr(serve_module, "_load_slack", lambda: acks_then_returns)
+    monkeypatch.setattr(serve_module, "run_scheduler", scheduler)
+    assert await serve_async(Runtime(slack), console_user="u") == 0
+    assert answered == ["reply posted"]
