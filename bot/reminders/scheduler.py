@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-MAX_UNMARKED = 256  # sent-but-unmarked reminders allowed to pile up before delivery waits for the write
+MAX_UNMARKED = 32  # sent-but-unmarked reminders allowed to pile up before delivery waits for the write
 DAYTIME_START = time(9, 0)
 DAYTIME_END = time(18, 0)
 
@@ -349,9 +349,12 @@ class _DeliveredMarks:
 
     async def add(self, reminder_id: int, next_due: datetime | None) -> None:
         self._waiting.append((reminder_id, next_due))
-        if self._writing is not None and not self._writing.done() and len(self._waiting) < MAX_UNMARKED:
-            return  # the running write's successor will take it
-        if self._writing is not None:
+        if self._writing is not None and not self._writing.done():
+            if len(self._waiting) < MAX_UNMARKED:
+                # The running write's successor takes this one. Yielding lets a finished write report back
+                # even when the sender never awaits anything (the console), so the next write starts soon.
+                await asyncio.sleep(0)
+                return
             await self._writing
         self._writing = asyncio.create_task(self._write(self._take()))
         await asyncio.sleep(0)  # let the write begin now, so few reminders wait unmarked
