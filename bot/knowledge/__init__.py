@@ -10,6 +10,7 @@ quotable sentence.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from bot.knowledge.answer import Answer, RankedPassage, citation_for, compose, decline, reply_for
@@ -40,6 +41,10 @@ MAX_REMEMBERED_CHARS = 600
 OTHER_SIDE_SCORE_SHARE = 0.4
 """On a two-sided topic, the other side's best passage moves into the top three if it scores this share."""
 
+_GREETING = re.compile(
+    r"^\W*(hi|hello|hey|hiya|yo|howdy|good (morning|afternoon|evening))( there)?\W*$", re.I
+)
+_THANKS = re.compile(r"^\W*(thanks?( you)?|thx|ty|cheers|much appreciated|great,? thanks)\W*$", re.I)
 NOT_COVERED = "The documents I answer from don’t cover that."
 ENGLISH_NOTE = "I answer in English, from English documents; here is what I found."
 ENGLISH_ONLY = "I answer in English, from English documents."
@@ -103,6 +108,10 @@ class KnowledgeBase:
     def _decline_reason(self, query: Query, ranked: list[RankedPassage], *, on_topic: bool) -> str | None:
         if not query.text.strip():
             return "You sent an empty message: ask me a question about headshots."
+        if _GREETING.match(query.text):
+            return "Hello!"
+        if _THANKS.match(query.text):
+            return "You’re welcome!"
         if not query.has_letters:
             return (
                 "I can only read questions written in words, and the documents I answer from don’t "

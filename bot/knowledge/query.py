@@ -54,6 +54,7 @@ class Query:
     uncovered: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     content: list[str] = field(default_factory=list)  # the question's own meaningful words (stems)
     covered: list[str] = field(default_factory=list)  # of those, the ones the documents know
+    background_concepts: list[Concept] = field(default_factory=list)
     foreign: bool = False
     injection: bool = False
     has_letters: bool = False
@@ -72,8 +73,11 @@ class Query:
 
     @property
     def on_topic(self) -> bool:
-        """Mentions photos, AI or photographers (or LinkedIn), i.e. the bot's subject."""
-        return any(c.generic or c.anchor or c.name == "linkedin" for c in self.concepts)
+        """Mentions photos, AI or photographers (or LinkedIn), i.e. the bot's subject: in the question, or
+        in the story before it in a long message."""
+        return any(
+            c.generic or c.anchor or c.name == "linkedin" for c in (*self.concepts, *self.background_concepts)
+        )
 
     @property
     def two_sided(self) -> bool:
@@ -128,7 +132,9 @@ def focus_of(text: str) -> tuple[str, str]:
     sentences = _SENTENCE.split(text.strip())
     for index in range(len(sentences) - 1, -1, -1):
         if "?" in sentences[index]:
-            return " ".join(sentences[index:]), " ".join(sentences[:index])
+            # the sentence before a question usually names what "that" or "it" in it refers to
+            start = max(0, index - 1)
+            return " ".join(sentences[start:]), " ".join(sentences[:start])
     return " ".join(sentences[-2:]), " ".join(sentences[:-2])
 
 
@@ -153,7 +159,20 @@ def _matches(stems: list[str]) -> Iterable[tuple[int, int, Concept]]:
         if tuple(stems[start : start + len(phrase)]) == phrase
     ]
     in_phrase = {i for start, length, _ in found if length > 1 for i in range(start, start + length)}
-    return [m for m in found if m[1] > 1 or m[2].generic or m[0] not in in_phrase]
+
+    def inside_longer(start: int, length: int) -> bool:
+        return any(
+            other_length > length and other_start <= start and start + length <= other_start + other_length
+            for other_start, other_length, _ in found
+        )
+
+    return [
+        (start, length, concept)
+        for start, length, concept in found
+        if concept.generic
+        or (length == 1 and start not in in_phrase)
+        or (length > 1 and not inside_longer(start, length))
+    ]
 
 
 def analyse(
@@ -190,6 +209,8 @@ def _add_part(
             in_trigger[i] = True
         if concept not in query.concepts and scale == 1.0:
             query.concepts.append(concept)
+        elif scale < 1.0 and concept not in query.background_concepts:
+            query.background_concepts.append(concept)
         query.add_group(concept.name, concept.weight * scale, _expansion_stems(concept))
     if scale == 1.0:
         for start, first in enumerate(stems):

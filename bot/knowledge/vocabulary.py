@@ -482,6 +482,15 @@ CONCEPTS: tuple[Concept, ...] = (
         0.6,
     ),
     _c(
+        "overview",
+        "what do you think, thoughts on, your thoughts, opinion, overview, in general, generally, summary, "
+        "sum up, tell me about, explain, good idea, any good, should i get, should i use, is it worth, "
+        "the deal with, whats the deal",
+        "trade-offs weigh carefully convenient authenticity perception downsides significant",
+        0.5,
+        two_sided=True,
+    ),
+    _c(
         "access",
         "democratization, democratize, access, accessible, barriers, barrier, excluded, exclusion, "
         "cant afford, can't afford, everyone, anyone, inclusive, low income, poor",
@@ -755,7 +764,9 @@ INJECTION = re.compile(
     r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instruction|instructions|prompt|rules|"
     r"guidelines|directions|above|previous|prior|documents|context|sources)\b"
     r"|\bsystem\s+prompt\b|\byou\s+are\s+now\b|\bact\s+as\b|\bpretend\s+(to\s+be|you)\b|\bjailbreak\b"
-    r"|\bdeveloper\s+mode\b|\bdan\s+mode\b|\breveal\b.{0,30}\b(prompt|instructions|secret|config)\b"
+    r"|\bdeveloper\s+mode\b|\bdan\s+mode\b|\bdo\s+anything\s+now\b|\bno\s+restrictions\b"
+    r"|\breveal\b.{0,30}\b(prompt|instructions|secrets?|config\w*|settings|rules)\b|^\s*system\s*:"
+    r"|\brespond\s+only\s+with\b|\bsay\b.{0,60}\band\s+nothing\s+else\b|\bnew\s+task\b"
     r"|\b(print|show|repeat|output)\b.{0,30}\b(your|the)\s+(prompt|instructions|system)\b"
     r"|\bnew\s+instructions?\b|\bfrom\s+now\s+on\b",
     re.IGNORECASE | re.DOTALL,

@@ -206,3 +206,20 @@ def test_brain_routes_questions_with_per_conversation_follow_ups(config: Config)
     assert lawyer.kind is ReplyKind.ANSWER and "legal practice" in lawyer.text
     [elsewhere] = brain.handle(Incoming(other, "what about for a lawyer?"))
     assert elsewhere.kind is ReplyKind.DECLINE
+
+
+def test_greetings_and_thanks_get_a_friendly_pointer(kb: KnowledgeBase) -> None:
+    hello = kb.ask("hi!")
+    assert not hello.answered and hello.answer.startswith("Hello!") and "LinkedIn" in hello.answer
+    assert kb.ask("thanks :)").answer.startswith("You’re welcome!")
+    assert kb.ask("hi, how much do ai headshots cost?").answered
+
+
+def test_a_long_story_is_read_for_the_question_at_its_end(kb: KnowledgeBase) -> None:
+    story = "so i've been going back and forth on this for weeks and weeks. " * 20 + (
+        "my manager wants everyone on the team to use one of those ai generators for our company site "
+        "because it's cheaper than flying a photographer out. is that going to look bad to clients? thanks!!"
+    )
+    answer = kb.ask(story)
+    assert answer.answered
+    assert any("authenticity" in r.passage.text or "trust" in r.passage.text for r in answer.passages[:3])
