@@ -3,8 +3,9 @@
 Each part runs under its own supervisor: an adapter that raises is logged and restarted with
 exponential backoff (1 s doubling to 60 s) and never takes the others down. SIGTERM or SIGINT sets
 `stopping`: the adapters stop taking work and close their connections, the scheduler finishes the
-delivery in hand and releases the reminders it claimed, and the process exits 0. A second signal, or
-parts still running after the grace period, cancels what is left.
+delivery in hand and releases the reminders it claimed, answers still in flight get the rest of the
+grace period, and the process exits 0. A second signal, or the end of the grace period, cancels what
+is left.
 
 The adapters are imported only when configured, so a missing module or platform SDK only breaks the
 adapter that needs it. With no platform configured, the console chat runs (on stdin/stdout), with the

@@ -417,3 +417,23 @@ def test_image_install_steps_work_in_a_fresh_virtual_environment(tmp_path: Path)
     size_mb = sum(f.stat().st_size for f in venv.rglob("*") if f.is_file() and not f.is_symlink()) / 2**20
     print(f"image environment: {size_mb:.0f} MB in {venv}")
     assert size_mb < 600
+
+
+def test_an_env_file_copied_from_the_example_is_a_valid_console_configuration(tmp_path: Path) -> None:
+    shutil.copy(ENV_EXAMPLE, tmp_path / ".env")
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "HEADSHOT_", "PORT"))
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "handlers.cli", "doctor", "--json"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    checks = {c["check"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["adapters"]["status"] == "warn" and "console chat" in checks["adapters"]["detail"]
+    assert checks["knowledge base"]["status"] == "ok"
+    assert not (tmp_path / "data").exists()  # doctor created nothing
