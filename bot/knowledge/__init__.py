@@ -9,7 +9,6 @@ quotable sentence.
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import Path
 
@@ -24,10 +23,8 @@ from bot.messages import Citation, Reply
 
 __all__ = ["Answer", "Document", "KnowledgeBase", "KnowledgeError", "Passage", "RankedPassage"]
 
-log = logging.getLogger("headshot.knowledge")
-
-MIN_PASSAGES = 3
 RETURNED_PASSAGES = 10
+"""Ranked passages in every answer (the `ask --json` contract wants at least 3, also when declining)."""
 MAX_QUESTION_CHARS = 4000
 """Longer messages are read from their end, where people put the actual question."""
 MIN_COVERAGE = 0.5
@@ -154,11 +151,10 @@ class KnowledgeBase:
         best = answer.quoted[0].passage
         query = self.analyse(topic)
         sentences = split_sentences(best.text.split("\n\n")[-1]) or [best.text]
-        scored = [
-            (Index([Passage(best.doc, best.title, best.perspective, s)]).scores(query.groups.values())[0], s)
-            for s in sentences
-        ]
-        quote = max(scored, key=lambda pair: pair[0])[1]
+        scores = Index([Passage(best.doc, best.title, best.perspective, s) for s in sentences]).scores(
+            query.groups.values()
+        )
+        quote = sentences[scores.index(max(scores))]
         return citation_for(best, quote)
 
 

@@ -59,14 +59,6 @@ class Query:
     injection: bool = False
     has_letters: bool = False
 
-    @property
-    def terms(self) -> dict[str, float]:
-        flat: dict[str, float] = {}
-        for weight, stems in self.groups.values():
-            for s in stems:
-                flat[s] = max(flat.get(s, 0.0), weight)
-        return flat
-
     def add_group(self, key: str, weight: float, stems: tuple[str, ...]) -> None:
         if key not in self.groups or self.groups[key][0] < weight:
             self.groups[key] = (weight, stems)
