@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -88,18 +89,22 @@ class Brain:
     # --- what the adapters call -------------------------------------------------------------------
 
     def handle(self, incoming: Incoming) -> list[Reply]:
+        started = time.perf_counter()
         try:
-            return self._route(incoming)
+            replies = self._route(incoming)
         except Exception as exc:  # a user never sees a traceback
-            return [self._failure_reply(exc, "handling a message")]
+            replies = [self._failure_reply(exc, "handling a message")]
+        _log_handled("message handled", incoming.conversation, started, replies)
+        return replies
 
     def handle_action(self, event: ActionEvent) -> list[Reply]:
+        started = time.perf_counter()
         try:
-            replies = self.reminders.handle_action(event)
+            handled = self.reminders.handle_action(event)
+            replies = [error_reply("That button is no longer active.")] if handled is None else handled
         except Exception as exc:
-            return [self._failure_reply(exc, "handling a button")]
-        if replies is None:
-            return [error_reply("That button is no longer active.")]
+            replies = [self._failure_reply(exc, "handling a button")]
+        _log_handled("button handled", event.conversation, started, replies)
         return replies
 
     def home(self, conversation: Conversation) -> list[Reply]:
@@ -180,6 +185,21 @@ class Brain:
             return error_reply("The reminder store is busy right now. Please try again in a few seconds.")
         log.exception("unexpected error while %s", doing, extra={"error_type": type(exc).__name__})
         return error_reply("Sorry, something went wrong on my side. Please try again in a moment.")
+
+
+def _log_handled(event: str, conversation: Conversation, started: float, replies: Sequence[Reply]) -> None:
+    """One line per piece of work, the same for every adapter: where, how long, what kind of answer.
+    The console logs it at DEBUG so a chat in a terminal is not interleaved with log lines."""
+    log.log(
+        logging.DEBUG if conversation.platform == "console" else logging.INFO,
+        event,
+        extra={
+            "platform": conversation.platform,
+            "workspace": conversation.workspace,
+            "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+            "replies": [str(reply.kind) for reply in replies],
+        },
+    )
 
 
 def _is_database_locked(exc: BaseException) -> bool:

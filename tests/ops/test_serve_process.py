@@ -190,9 +190,17 @@ async def test_serve_runs_slack_and_discord_and_loses_no_work_on_sigterm(tmp_pat
     assert "SIGTERM received: stopping" in events
     assert {"slack stopped", "discord stopped", "scheduler stopped"} <= set(events)
     assert not [line for line in logs if line["level"] in {"ERROR", "CRITICAL"}], "errors were logged"
+    # One structured line per answered message, with where it came from and how long it took.
+    handled = [line for line in logs if line["event"] == "message handled"]
+    assert len(handled) == 5
+    assert sorted(line["platform"] for line in handled) == ["discord"] * 3 + ["slack"] * 2
+    assert {line["workspace"] for line in handled if line["platform"] == "slack"} == {"T0FAKE"}
+    assert all(isinstance(line["latency_ms"], float) and line["latency_ms"] >= 0 for line in handled)
     output = err.decode()
     for secret in (SLACK_TOKEN, DISCORD_TOKEN, SIGNING_SECRET):
         assert secret not in output
+    for words in ("are AI headshots ok for LinkedIn?", "should my photo show my shoulders?"):
+        assert words not in output  # never a user's message at INFO
 
 
 async def test_serve_without_platforms_is_the_console_chat(tmp_path: Path) -> None:
