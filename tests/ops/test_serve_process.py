@@ -252,3 +252,51 @@ async def test_console_serve_stops_on_sigterm_while_waiting_for_input(tmp_path: 
     _out, err = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 0, err.decode()[-3000:]
     assert b"Fatal Python error" not in err
+
+
+async def test_a_failing_adapter_is_retried_while_the_other_keeps_answering(tmp_path: Path) -> None:
+    async with (
+        FakeSlackApi(bot_token=SLACK_TOKEN) as slack,
+        FakeDiscord(token="the-token-discord-expects") as discord,
+    ):
+        port = _free_port()
+        env = _environment(
+            tmp_path,
+            SLACK_BOT_TOKEN=SLACK_TOKEN,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            PORT=str(port),
+            SLACK_API_URL=slack.url,
+            DISCORD_TOKEN=DISCORD_TOKEN,  # rejected by the fake: 401
+            DISCORD_API_URL=discord.api_url,
+        )
+        process = await _start_serve(tmp_path, env, stdin=asyncio.subprocess.DEVNULL)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            await _wait_for_health(base, process)
+            # Discord is refused at login, again after the 1 s backoff...
+            deadline = time.monotonic() + STARTUP_TIMEOUT
+            while len(discord.requests_to("GET", "/users/@me")) < 2:
+                assert time.monotonic() < deadline, "the Discord adapter was not retried"
+                await asyncio.sleep(0.1)
+            # ...while Slack answers as usual.
+            ts = f"{time.time():.6f}"
+            posted = await post_event(
+                f"{base}/slack/events", _mention(ts, "how often should I update my headshot?"), SIGNING_SECRET
+            )
+            assert posted.status == 200
+            await slack.wait_for_call("chat.postMessage", where=lambda p: p.get("thread_ts") == ts)
+            process.send_signal(signal.SIGTERM)
+            _out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+    assert process.returncode == 0, err.decode()[-3000:]
+    logs = _log_lines(err)
+    failures = [line for line in logs if line["event"] == "discord failed: DiscordStartError"]
+    assert len(failures) >= 2 and [f["attempt"] for f in failures[:2]] == [1, 2]
+    assert "401" in failures[0]["error"]
+    backoffs = [line["backoff_s"] for line in logs if line.get("part") == "discord" and "backoff_s" in line]
+    assert backoffs[:2] == [1.0, 2.0]
+    assert DISCORD_TOKEN not in err.decode() and SLACK_TOKEN not in err.decode()
