@@ -128,11 +128,18 @@ class ReminderService:
     # --- avatar sightings ---------------------------------------------------------------------------
 
     def record_sightings(self, platform: str, workspace: str, sightings: Sequence[AvatarSighting]) -> None:
+        """Stores avatar sightings (aware `seen_at`) and schedules due suggestions; opted-in workspaces only.
+
+        Nothing is stored for a workspace whose admin has not turned photo tracking on: the clock of
+        "unchanged since" starts when tracking does.
+        """
+        settings = self.store.workspace_settings(platform, workspace)
+        if not settings.photo_tracking:
+            return
         stored = self.store.record_sightings(
             platform, workspace, [(s.user, s.avatar_hash, s.seen_at) for s in sightings]
         )
-        settings = self.store.workspace_settings(platform, workspace)
-        if not settings.photo_tracking or not stored:
+        if not stored:
             return
         now = self.clock()
         interval = relativedelta(months=settings.refresh_interval_months)

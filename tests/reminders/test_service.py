@@ -222,14 +222,13 @@ def test_admin_photo_tracking(service: ReminderService) -> None:
 
 def test_outdated_photos_get_one_suggestion(service: ReminderService, clock: FakeClock) -> None:
     two_years_ago = START - timedelta(days=2 * 366)
+    service.record_sightings("slack", "T1", [AvatarSighting("old", "h1", two_years_ago)])
+    assert service.store.sighting("slack", "T1", "old") is None  # tracking is off by default: nothing kept
+    service.store.set_workspace_settings("slack", "T1", photo_tracking=True)
     service.record_sightings(
         "slack", "T1", [AvatarSighting("old", "h1", two_years_ago), AvatarSighting("new", "h2", START)]
     )
-    service.record_sightings(
-        "slack", "T1", [AvatarSighting("old", "h1", START), AvatarSighting("new", "h2", START)]
-    )
-    assert service.store.list_all() == []  # tracking is off by default
-    service.store.set_workspace_settings("slack", "T1", photo_tracking=True)
+    assert service.store.list_all() == []
     service.record_sightings(
         "slack", "T1", [AvatarSighting("old", "h1", START), AvatarSighting("new", "h2", START)]
     )
