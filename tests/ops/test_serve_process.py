@@ -300,3 +300,34 @@ async def test_a_failing_adapter_is_retried_while_the_other_keeps_answering(tmp_
     backoffs = [line["backoff_s"] for line in logs if line.get("part") == "discord" and "backoff_s" in line]
     assert backoffs[:2] == [1.0, 2.0]
     assert DISCORD_TOKEN not in err.decode() and SLACK_TOKEN not in err.decode()
+
+
+async def test_socket_mode_serve_finishes_the_answer_in_flight_on_sigterm(tmp_path: Path) -> None:
+    app_token = "xapp-1-A0FAKE-1234567890-serveprocesssocketmode"
+    async with FakeSlackApi(bot_token=SLACK_TOKEN, app_token=app_token) as slack:
+        env = _environment(
+            tmp_path, SLACK_BOT_TOKEN=SLACK_TOKEN, SLACK_APP_TOKEN=app_token, SLACK_API_URL=slack.url
+        )
+        process = await _start_serve(tmp_path, env, stdin=asyncio.subprocess.DEVNULL)
+        try:
+            await slack.wait_for_socket(timeout=STARTUP_TIMEOUT)
+            slack.script("chat.postMessage", status=429, headers={"Retry-After": "2"})
+            ts = f"{time.time():.6f}"
+            envelope = await slack.send_envelope("events_api", _mention(ts, "how much does a headshot cost?"))
+            await slack.wait_for_ack(envelope, timeout=STARTUP_TIMEOUT)
+            await slack.wait_for_call(
+                "chat.postMessage", timeout=STARTUP_TIMEOUT, where=lambda p: p.get("thread_ts") == ts
+            )
+            process.send_signal(signal.SIGTERM)
+            _out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+        assert process.returncode == 0, err.decode()[-3000:]
+        replies = [c for c in slack.calls_to("chat.postMessage") if c.get("thread_ts") == ts]
+        assert len(replies) == 2, "the answer in flight at SIGTERM was not delivered"
+    events = [line["event"] for line in _log_lines(err)]
+    assert "Slack adapter configured" in events and "slack stopped" in events
+    assert app_token not in err.decode()
