@@ -556,18 +556,23 @@ UNCOVERED: tuple[Uncovered, ...] = (
     _u(
         "ID documents such as passports",
         "passport, passports, visa, driver's license, drivers license, driving licence, license photo, "
-        "id, ids, student id, id photo, badge, identification, id card, national id, green card, "
+        "drivers licence, driver's licence, licence photo, id, ids, student id, id photo, badge, "
+        "identification, id card, national id, green card, "
         "official id, government id, dmv",
     ),
     _u(
         "data privacy or what the services do with your photos",
-        "train on my, trained on my, use my photos, use my selfies, do with my photos, happens to my photos, "
+        "safe with, are my photos safe, is it safe to upload, safe to upload, sell your, sell our, "
+        "sell photos, "
+        "sell the photos, train on my, trained on my, use my photos, use my selfies, "
+        "do with my photos, happens to my photos, "
         "privacy, private, data, gdpr, delete, deleted, deletion, keep my, store my, stored, sell my, "
         "my selfies after, retention, consent, secure, security, hacked, leak, leaked",
     ),
     _u(
         "image sizes, cropping or printing",
         "file format, what format, which format, jpg, jpeg, png, heic, pixels, pixel, px, crop, "
+        "right size, the size, size of, size for, "
         "cropping, cropped, "
         "print, printing, printed, business card, flyer, poster, "
         "dimensions, dimension, resolution, dpi, file size, aspect ratio, 400x400, "
@@ -575,14 +580,17 @@ UNCOVERED: tuple[Uncovered, ...] = (
     ),
     _u(
         "which app or service to buy",
-        "recommend me, recommend a, recommend any, recommendations for, suggest an app, suggest a, "
+        "best ai headshot generator, best generator, best headshot generator, which site, best site, "
+        "which website, do you recommend, you recommend, which company, best company, recommend me, "
+        "recommend a, recommend any, recommendations for, suggest an app, suggest a, "
         "which app, best app, which service, best service, which tool, best tool, which one is best, "
         "which is best, recommend an app, recommend a service, headshotpro, aragon, betterpic, "
         "try it on, tryitonai, secta, dreamwave, photoai, remini, lensa, prices of apps",
     ),
     _u(
         "posing or expression tips",
-        "good pose, best pose, pose for, full body, look less tired, less tired, tired eyes, "
+        "how should i stand, how do i stand, should i stand, good pose, best pose, pose for, "
+        "full body, look less tired, less tired, tired eyes, "
         "eye bags, bags under, double chin, photogenic, "
         "look good in photos, look better in photos, should i smile, smile with teeth, "
         "smile or not, teeth showing, which side is my best, "

@@ -223,3 +223,25 @@ def test_a_long_story_is_read_for_the_question_at_its_end(kb: KnowledgeBase) -> 
     answer = kb.ask(story)
     assert answer.answered
     assert any("authenticity" in r.passage.text or "trust" in r.passage.text for r in answer.passages[:3])
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "best aperture for a headshot",
+        "how should i set up my lights for headshots",
+        "is a suit too formal for a headshot",
+        "t-shirt or button up for linkedin pic",
+        "is an ai pic ok for my drivers licence",
+        "are my uploaded photos safe with ai headshot sites",
+        "can ai companies use my selfies to train their models",
+        "what's the right size for a linkedin profile picture",
+        "is headshotpro better than aragon",
+        "which ai headshot site do you recommend",
+        "how do i change my discord avatar",
+        "what's the capital of peru",
+        "how should i stand in a headshot",
+    ],
+)
+def test_uncovered_topics_are_declined_however_they_are_asked(kb: KnowledgeBase, question: str) -> None:
+    assert not kb.ask(question).answered
