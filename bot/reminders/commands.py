@@ -56,6 +56,11 @@ class RefreshInterval:
     length: str | None
 
 
+@dataclass(frozen=True)
+class WorkspaceInterval:
+    length: str | None  # admin: how long an avatar may stay unchanged before a suggestion
+
+
 Command = (
     SetReminder
     | ListReminders
@@ -66,6 +71,7 @@ Command = (
     | SetTimezone
     | TrackPhotos
     | RefreshInterval
+    | WorkspaceInterval
 )
 
 _SET = re.compile(
@@ -90,6 +96,7 @@ _TIMEZONE = re.compile(
     r"^(?:set\s+)?(?:my\s+)?(?:time\s*zone|tz)(?:\s+(?:to|is|=))?(?:\s+(?P<zone>[\w/+\-]+))?$"
 )
 _TRACK = re.compile(r"^admin\s+track[\s-]?photos(?:\s+(?P<switch>on|off))?$")
+_WORKSPACE_INTERVAL = re.compile(r"^admin\s+refresh[\s-]?interval(?:\s+(?:to\s+)?(?P<length>.+))?$")
 _INTERVAL = re.compile(r"^(?:set\s+)?(?:my\s+)?refresh\s+interval(?:\s+(?:to|is|=))?(?:\s+(?P<length>.+))?$")
 
 
@@ -135,6 +142,8 @@ def parse_command(text: str) -> Command | None:
     if match := _TRACK.match(cleaned):
         switch = match.group("switch")
         return TrackPhotos(None if switch is None else switch == "on")
+    if match := _WORKSPACE_INTERVAL.match(cleaned):
+        return WorkspaceInterval(match.group("length"))
     if match := _INTERVAL.match(cleaned):
         return RefreshInterval(match.group("length"))
     return None

@@ -101,6 +101,8 @@ class ReminderService:
                 return [self._track(conversation, enable, incoming.user_is_admin)]
             case cmd.RefreshInterval(length=length):
                 return [self._interval(conversation, length)]
+            case cmd.WorkspaceInterval(length=length):
+                return [self._workspace_interval(conversation, length, incoming.user_is_admin)]
         return None
 
     def handle_action(self, event: ActionEvent) -> list[Reply] | None:
@@ -398,14 +400,41 @@ class ReminderService:
                 f"{_describe_months(self.refresh_interval_months(conversation))}. "
                 "Change it with “refresh interval 18 months”."
             )
-        delta = parse_duration(length)
-        months = None if delta is None else delta.years * 12 + delta.months
-        if months is None or not 1 <= months <= 120:
+        months = _months(length)
+        if months is None:
             return _private_error("Give the interval in months or years, e.g. “refresh interval 18 months”.")
         self.store.set_preferences(conversation.platform, conversation.user, refresh_interval_months=months)
         return _private(
             f"Got it: after you update your photo I’ll remind you again in {_describe_months(months)}."
         )
+
+    def _workspace_interval(self, conversation: Conversation, length: str | None, is_admin: bool) -> Reply:
+        current = self.store.workspace_settings(conversation.platform, conversation.workspace)
+        if length is None:
+            return _private(
+                f"Photos unchanged for {_describe_months(current.refresh_interval_months)} get a refresh "
+                "suggestion here (when photo tracking is on)."
+            )
+        if not is_admin:
+            return _private_error("Only a workspace admin can change the workspace’s refresh interval.")
+        if not conversation.workspace:
+            return _private_error("Run this in the workspace or server you want to change, not in a DM.")
+        months = _months(length)
+        if months is None:
+            return _private_error(
+                "Give the interval in months or years, e.g. “admin refresh-interval 2 years”."
+            )
+        self.store.set_workspace_settings(
+            conversation.platform, conversation.workspace, refresh_interval_months=months
+        )
+        return _private(f"Photos unchanged for {_describe_months(months)} now get a refresh suggestion here.")
+
+
+def _months(length: str) -> int | None:
+    """ "18 months", "2 years" → whole months between 1 and 120; None otherwise."""
+    delta = parse_duration(length)
+    months = None if delta is None else delta.years * 12 + delta.months
+    return months if months is not None and 1 <= months <= 120 else None
 
 
 def _split_when_and_text(rest: str, *, now: datetime, zone: ZoneInfo) -> tuple[When, str | None]:

@@ -290,3 +290,15 @@ def test_done_on_a_suggestion_sets_a_refresh_reminder(service: ReminderService) 
     assert kinds == {("suggestion", "delivered"), ("reminder", "pending")}
     [refresh] = service.store.active_for("slack", "alice")
     assert refresh.due_at == datetime(2028, 11, 22, 12, 0, tzinfo=UTC) and "refresh" in refresh.text
+
+
+def test_admin_sets_the_workspace_interval(service: ReminderService) -> None:
+    assert one(service, "admin refresh-interval 18 months").kind is ReplyKind.ERROR
+    assert service.store.workspace_settings("slack", "T1").refresh_interval_months == 24
+    assert "18 months" in one(service, "admin refresh-interval 18 months", user_is_admin=True).text
+    assert service.store.workspace_settings("slack", "T1").refresh_interval_months == 18
+    assert one(service, "admin refresh-interval forever", user_is_admin=True).kind is ReplyKind.ERROR
+    assert "18 months" in one(service, "admin refresh-interval").text
+    # "done" uses the workspace's interval when the user has none of their own.
+    record = service.store.get(int(one(service, "done").actions[0].value))
+    assert record is not None and record.due_at == datetime(2028, 5, 22, 12, 0, tzinfo=UTC)
