@@ -302,3 +302,15 @@ def test_admin_sets_the_workspace_interval(service: ReminderService) -> None:
     # "done" uses the workspace's interval when the user has none of their own.
     record = service.store.get(int(one(service, "done").actions[0].value))
     assert record is not None and record.due_at == datetime(2028, 5, 22, 12, 0, tzinfo=UTC)
+
+
+def test_buttons_and_home_view_through_the_brain(tmp_path: Path) -> None:
+    config = Config(database_url=f"sqlite:///{tmp_path / 'h.db'}", knowledge_dir=BUNDLED_KNOWLEDGE_DIR)
+    brain = Brain(config, clock=lambda: START)
+    [set_reply] = brain.handle_action(ActionEvent(ALICE, ActionId.REMIND_IN_A_YEAR, "12 months"))
+    assert set_reply.kind is ReplyKind.REMINDER and "22 Nov 2027" in set_reply.text
+    home = brain.home(ALICE)
+    assert "Your reminders" in (home[0].title or "") and home[-1].kind is ReplyKind.HELP
+    assert brain.home(BOB)[0].text.startswith("You have no reminders")
+    [gone] = brain.handle_action(ActionEvent(ALICE, "unknown_button", "x"))
+    assert gone.kind is ReplyKind.ERROR
