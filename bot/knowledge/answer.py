@@ -67,7 +67,7 @@ def _section(passage: Passage, heading: str | None = None) -> Section:
 
 def compose(ranked: list[RankedPassage], *, two_sided: bool, note: str | None) -> Answer:
     """An answered question: lead passage, supporting passages, and the other side when there is one."""
-    usable = [r for r in ranked if not r.passage.promotional and r.score > 0]
+    usable = [r for r in ranked if not r.passage.promotional and r.score > 0] or ranked[:1]
     lead = usable[0]
     chosen = [lead]
     for candidate in usable[1:]:
