@@ -18,6 +18,7 @@ from bot.knowledge.vocabulary import (
     GLOSSARY,
     INJECTION,
     QUESTION_WORDS,
+    SHOPPING,
     STOPWORDS,
     TYPOS,
     UNCOVERED,
@@ -83,22 +84,56 @@ class Query:
         return (len(self.covered) + topics) / total if total else 1.0
 
 
+_PRONOUNS = frozenset(
+    {
+        "i",
+        "me",
+        "my",
+        "you",
+        "your",
+        "we",
+        "us",
+        "our",
+        "they",
+        "them",
+        "their",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+    }
+)
+
+
+def match_stem(word: str) -> str:
+    """The form a word takes when matched against triggers: pronouns are one placeholder, so "set me
+    back" and "set you back", or "sell my photos" and "sell your photos", are the same phrase."""
+    return "_p" if word in _PRONOUNS else stem(word)
+
+
 def _trigger_index() -> dict[str, list[tuple[tuple[str, ...], Concept]]]:
     index: dict[str, list[tuple[tuple[str, ...], Concept]]] = {}
     for concept in CONCEPTS:
         for trigger in concept.triggers:
-            stems = tuple(stem(w) for w in words(trigger))
+            stems = tuple(match_stem(w) for w in words(trigger))
             if stems:
                 index.setdefault(stems[0], []).append((stems, concept))
     return index
 
 
 _TRIGGERS = _trigger_index()
+# Uncovered topics are matched exactly: a single word as typed ("suit" must not catch "suited"), a phrase
+# by its stems without merging pronouns ("can you make" is a request, "can I make" is not).
+_UNCOVERED_WORDS: dict[str, str] = {}
 _UNCOVERED_TRIGGERS: dict[str, list[tuple[tuple[str, ...], str]]] = {}
 for _topic in UNCOVERED:
     for _trigger in _topic.triggers:
-        _stems = tuple(stem(w) for w in words(_trigger))
-        if _stems:
+        _words = words(_trigger)
+        if len(_words) == 1:
+            _UNCOVERED_WORDS.setdefault(_words[0], _topic.topic)
+        elif _words:
+            _stems = tuple(stem(w) for w in _words)
             _UNCOVERED_TRIGGERS.setdefault(_stems[0], []).append((_stems, _topic.topic))
 _GENERIC_STEMS = frozenset(stem(w) for c in CONCEPTS if c.generic for t in c.triggers for w in words(t))
 TRIGGER_WORDS = frozenset(w for c in CONCEPTS for t in c.triggers for w in words(t))
@@ -176,6 +211,8 @@ def analyse(
     """`known(stem)`: the documents use this stem. `correct(word)`: the known word a typo stands for."""
     query = Query(text=text, has_letters=bool(_LETTER.search(text)))
     query.injection = bool(INJECTION.search(text))
+    if SHOPPING.search(focus_of(text)[0]):
+        query.uncovered.append(("which app or service to buy", ("app",)))
     focus, background = focus_of(text)
     all_tokens = words(text)
     query.foreign = looks_foreign(all_tokens)
@@ -195,8 +232,9 @@ def _add_part(
 ) -> None:
     tokens = _tokens(text, query.foreign)
     stems = [stem(t) for t in tokens]
+    matchable = [match_stem(t) for t in tokens]
     in_trigger = [False] * len(stems)
-    for start, length, concept in _matches(stems):
+    for start, length, concept in _matches(matchable):
         for i in range(start, start + length):
             in_trigger[i] = True
         if concept not in query.concepts and scale == 1.0:
@@ -205,7 +243,11 @@ def _add_part(
             query.background_concepts.append(concept)
         query.add_group(concept.name, concept.weight * scale, _expansion_stems(concept))
     if scale == 1.0:
-        for start, first in enumerate(stems):
+        for start, (token, first) in enumerate(zip(tokens, stems, strict=True)):
+            singular = token[:-1] if token.endswith("s") else token
+            topic_named = _UNCOVERED_WORDS.get(token) or _UNCOVERED_WORDS.get(singular)
+            if topic_named:
+                query.uncovered.append((topic_named, (first,)))
             for phrase, topic in _UNCOVERED_TRIGGERS.get(first, ()):
                 if tuple(stems[start : start + len(phrase)]) == phrase:
                     query.uncovered.append((topic, phrase))

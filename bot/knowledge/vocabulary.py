@@ -144,7 +144,8 @@ CONCEPTS: tuple[Concept, ...] = (
     # --- topics the documents cover ----------------------------------------------------------------------
     _c(
         "cost",
-        "cost, costs, price, prices, pricing, pricey, cheap, cheaper, cheapest, expensive, afford, "
+        "expense, expenses, cost, costs, price, prices, pricing, pricey, cheap, cheaper, cheapest, "
+        "expensive, afford, "
         "affordable, "
         "budget, money, pay, paying, paid, fee, fees, dollars, bucks, $, run you, how much, save, saving, "
         "savings, spend, broke, free, subscription, costly, worth the money, damage, set me back, "
@@ -211,7 +212,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "aging",
         "old, older, outdated, dated, years, year, yrs, yr, age, aging, ageing, aged, refresh, update, "
-        "updating, new one, current, decade, decades, forever, ages ago, years ago, same photo, same pic, "
+        "updating, new one, current, twenties, thirties, forties, fifties, 20s, 30s, 40s, 50s, "
+        "decade, decades, forever, ages ago, years ago, same photo, same pic, "
         "same picture, same headshot, same profile photo, same profile pic, how often, "
         "how long ago, long time, still look like, look different, "
         "look older, grey, gray, "
@@ -304,7 +306,8 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     _c(
         "errors",
-        "lopsided, distorted, distortion, glitch, glitchy, wonky, freaky, creepy, extra fingers, fingers, "
+        "proportions, proportion, lopsided, distorted, distortion, glitch, glitchy, wonky, freaky, "
+        "creepy, extra fingers, fingers, "
         "uncanny, messed up, mess up, deformed, wrong, mistakes, mistake, artifacts, artefacts, surreal, "
         "weird looking, looks off, off, eyes, teeth, ears, hands, nose, asymmetrical, warped, melted, "
         "bizarre, strange, broken, errors, error, accurate, accuracy, inaccurate",
@@ -373,7 +376,8 @@ CONCEPTS: tuple[Concept, ...] = (
     ),
     _c(
         "disclose",
-        "disclose, disclosure, tell people, admit, label, labeled, labelled, mention, transparent, "
+        "say my, say it's, say that it's, more honest to, be honest about, disclose, disclosure, "
+        "tell people, admit, label, labeled, labelled, mention, transparent, "
         "be upfront, upfront, honest about, ethical, ethics, moral, morally, responsible, responsibly, "
         "caption, say it's ai, let people know",
         "disclose transparency",
@@ -545,7 +549,8 @@ UNCOVERED: tuple[Uncovered, ...] = (
         "window light, time of day, golden hour, outdoor, outdoors, indoors, "
         "good background, what background, which background, best background, background color should, "
         "which camera, what camera, best camera, camera model, camera to use, "
-        "settings, aperture, shutter, iso, f-stop, fstop, lens, lenses, focal, mm, tripod, "
+        "settings, lights, set up my, setup, lighting kit, aperture, shutter, iso, f-stop, fstop, "
+        "lens, lenses, focal, mm, tripod, "
         "dslr, mirrorless, flash, softbox, exposure, white balance, raw, megapixel, megapixels, ring light",
     ),
     _u(
@@ -703,6 +708,9 @@ GLOSSARY: dict[str, str] = {
     "confianza": "trust",
     "confiar": "trust",
     "enganoso": "deceptive",
+    "desconfianza": "distrust",
+    "desconfiar": "distrust",
+    "honesto": "honest",
     "actualizar": "update",
     "anos": "years",
     "viejo": "old",
@@ -777,6 +785,12 @@ sont mon ma mes combien ce cette puis je vous nous der die das und ist ein eine 
 sie wie viel kostet mein meine sind was kann soll
 """
 )
+
+SHOPPING = re.compile(
+    r"\b(best|top|which|recommend\w*|cheapest)\b(\W+\w+){0,3}?\W+(apps?|generators?|tools?|sites?|websites?)\b",
+    re.IGNORECASE,
+)
+"""Asking which product to use ("the best ai headshot app in 2025"): the documents name none."""
 
 INJECTION = re.compile(
     r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instruction|instructions|prompt|rules|"
