@@ -189,7 +189,12 @@ def configure_logging(
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(level if isinstance(level, int) else logging.getLevelName(level.upper()))
+    numeric = level if isinstance(level, int) else logging.getLevelNamesMapping().get(level.upper())
+    root.setLevel(logging.INFO if numeric is None else numeric)
+    if numeric is None:
+        logging.getLogger("headshot").warning(
+            "HEADSHOT_LOG_LEVEL=%s is not a level (DEBUG, INFO, WARNING, ERROR); using INFO", level
+        )
     # One line per HTTP request (or per Alembic plugin) would drown the bot's own events at INFO.
     for chatty in ("aiohttp.access", "alembic.runtime.plugins"):
         logging.getLogger(chatty).setLevel(max(root.level, logging.WARNING))

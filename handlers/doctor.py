@@ -450,6 +450,31 @@ def check_knowledge(config: Config) -> list[Check]:
     ]
 
 
+def check_logging(config: Config) -> list[Check]:
+    rows: list[Check] = []
+    if config.log_format not in {"text", "json"}:
+        rows.append(
+            Check(
+                "logs",
+                WARN,
+                f"HEADSHOT_LOG_FORMAT={config.log_format!r}: key=value text is used",
+                "Use text or json",
+            )
+        )
+    if config.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        rows.append(
+            Check(
+                "logs",
+                WARN,
+                f"HEADSHOT_LOG_LEVEL={config.log_level!r}: INFO is used",
+                "Use DEBUG, INFO, WARNING or ERROR",
+            )
+        )
+    if config.log_level == "DEBUG":
+        rows.append(Check("logs", WARN, "DEBUG logs users' message text", "Use INFO outside debugging"))
+    return rows or [Check("logs", OK, f"{config.log_format} lines at {config.log_level}, secrets redacted")]
+
+
 def check_scheduler() -> list[Check]:
     import importlib.util
 
@@ -470,6 +495,7 @@ def run_checks(config: Config, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> l
         lambda: check_database(config, timeout),
         lambda: check_knowledge(config),
         check_scheduler,
+        lambda: check_logging(config),
     )
     for step in steps:
         try:

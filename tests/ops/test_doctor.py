@@ -75,6 +75,7 @@ async def test_accepted_tokens_migrated_store_and_knowledge_pass(config: Config,
         "migrations": OK,
         "knowledge base": OK,
         "reminder scheduler": OK,
+        "logs": OK,
     }
     assert "HTTP mode on port 3456" in _rows(checks, "slack adapter")[0].detail
     assert "team Fake (T0FAKE), bot user UBOT" in _rows(checks, "slack token")[0].detail
@@ -229,3 +230,11 @@ def test_cli_doctor_json(tmp_path: Path) -> None:
         c for c in report["checks"] if c["check"] == "discord token"
     ).items()
     assert DISCORD_TOKEN not in result.stdout + result.stderr
+
+
+def test_log_settings_are_checked(config: Config) -> None:
+    rows = _rows(run_checks(replace(config, log_format="xml", log_level="LOUD")), "logs")
+    assert [r.status for r in rows] == [WARN, WARN]
+    assert "HEADSHOT_LOG_FORMAT='xml'" in rows[0].detail and "HEADSHOT_LOG_LEVEL='LOUD'" in rows[1].detail
+    debug = _rows(run_checks(replace(config, log_level="DEBUG")), "logs")
+    assert [r.status for r in debug] == [WARN] and "message text" in debug[0].detail

@@ -169,3 +169,11 @@ def test_cli_logs_json_when_asked_and_never_the_token() -> None:
     assert SLACK_BOT not in result.stderr
     last = json.loads(result.stderr.strip().splitlines()[-1])
     assert last == {**last, "level": "WARNING", "logger": "headshot.test", "event": f"token is {REDACTED}"}
+
+
+def test_an_unknown_level_falls_back_to_info_with_a_warning(captured: io.StringIO) -> None:
+    configure_logging(level="VERBOSE", fmt="json", stream=captured)
+    logging.getLogger("headshot").debug("hidden")
+    (warning,) = _json_lines(captured)
+    assert warning["level"] == "WARNING" and "HEADSHOT_LOG_LEVEL=VERBOSE" in str(warning["event"])
+    assert logging.getLogger().level == logging.INFO
