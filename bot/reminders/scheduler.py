@@ -185,7 +185,7 @@ class Scheduler:
     ) -> int:
         delivered = 0
         zone_cache: dict[tuple[str, str, str], ZoneInfo | None] = {}
-        await self._recover_dead_workers()
+        await self._recover_stalled_claims(fixed_now or self.service.clock())
         while stopping is None or not stopping.is_set():
             now = fixed_now or self.service.clock()
             held_until = now + self.lease
@@ -230,11 +230,15 @@ class Scheduler:
                 delivered += await self._deliver(record, now, zone, marks)
         return delivered
 
-    async def _recover_dead_workers(self) -> None:
+    async def _recover_stalled_claims(self, now: datetime) -> None:
+        """A crashed worker's claims: at once when it ran here and its pid is gone, else after the lease."""
         dead = _dead_local_workers(await asyncio.to_thread(self.store.claim_holders))
         if dead:
             released = await self._write(self.store.release_workers, dead)
             log.warning("took back %d reminders claimed by %d stopped worker(s)", released, len(dead))
+        expired = await self._write(self.store.expire_leases, now)
+        if expired:
+            log.warning("took back %d reminders whose claim lease ran out", expired)
 
     async def _fill_zones(
         self, batch: list[ReminderRecord], cache: dict[tuple[str, str, str], ZoneInfo | None]

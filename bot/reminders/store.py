@@ -279,31 +279,32 @@ class ReminderStore:
         lease: timedelta,
         platforms: Iterable[str],
     ) -> list[ReminderRecord]:
-        """Atomically takes up to `limit` due reminders (and ones whose claim lease ran out) for `worker`.
+        """Atomically takes up to `limit` due pending reminders for `worker`, oldest first.
 
         One statement: UPDATE … WHERE id IN (SELECT … LIMIT n [FOR UPDATE SKIP LOCKED]) RETURNING ….
         PostgreSQL skips rows another worker is claiming; SQLite has one writer at a time (the SQLite
         dialect leaves the FOR UPDATE out). The status guard in the outer WHERE makes a row that changed
-        in between simply not match, so a row is never claimed twice.
+        in between simply not match, so a row is never claimed twice. The inner SELECT reads the
+        (status, due_at) index in order; claims whose lease ran out are first put back by `expire_leases`.
         """
         platform_list = list(platforms)
         if not platform_list or limit <= 0:
             return []
-        claimable = or_(
-            and_(reminders.c.status == PENDING, reminders.c.due_at <= now),
-            and_(reminders.c.status == CLAIMED, reminders.c.lease_until < now),
-        )
+        claimable = and_(reminders.c.status == PENDING, reminders.c.due_at <= now)
+        # A materialised CTE, evaluated exactly once: PostgreSQL may otherwise run a LIMIT … SKIP LOCKED
+        # subquery once per outer row and claim more than `limit` rows (a test caught it doing so).
         candidates = (
             select(reminders.c.id)
             .where(claimable, reminders.c.platform.in_(platform_list))
-            .order_by(reminders.c.due_at, reminders.c.id)
+            .order_by(reminders.c.due_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
-            .scalar_subquery()
+            .cte("candidates")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
         )
         statement = (
             update(reminders)
-            .where(reminders.c.id.in_(candidates), claimable)
+            .where(reminders.c.id.in_(select(candidates.c.id)), claimable)
             .values(status=CLAIMED, claimed_by=worker, lease_until=now + lease)
             .returning(*reminders.c)
         )
@@ -407,6 +408,16 @@ class ReminderStore:
                 .returning(reminders.c.id)
             ).all()
         return {row.id for row in rows}
+
+    def expire_leases(self, now: datetime) -> int:
+        """Puts back claims whose lease ran out (their worker crashed or stalled), for anyone to claim."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(reminders)
+                .where(reminders.c.status == CLAIMED, reminders.c.lease_until < now)
+                .values(status=PENDING, claimed_by=None, lease_until=None)
+            )
+        return result.rowcount
 
     def claim_holders(self) -> set[str]:
         with self.engine.begin() as connection:

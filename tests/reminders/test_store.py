@@ -124,18 +124,24 @@ def test_only_the_claim_holder_can_record_the_outcome(store: ReminderStore) -> N
 def test_an_expired_lease_is_claimed_again(store: ReminderStore) -> None:
     store.add(new(), now=START)
     [claimed] = store.claim_due("crashed", now=START, limit=1, lease=LEASE, platforms=["slack"])
-    assert (
-        store.claim_due(
-            "b", now=START + LEASE - timedelta(seconds=1), limit=1, lease=LEASE, platforms=["slack"]
-        )
-        == []
-    )
-    [again] = store.claim_due(
-        "b", now=START + LEASE + timedelta(seconds=1), limit=1, lease=LEASE, platforms=["slack"]
-    )
+    before_expiry = START + LEASE - timedelta(seconds=1)
+    assert store.expire_leases(before_expiry) == 0
+    assert store.claim_due("b", now=before_expiry, limit=1, lease=LEASE, platforms=["slack"]) == []
+    after_expiry = START + LEASE + timedelta(seconds=1)
+    assert store.expire_leases(after_expiry) == 1
+    [again] = store.claim_due("b", now=after_expiry, limit=1, lease=LEASE, platforms=["slack"])
     assert again.id == claimed.id and again.claimed_by == "b"
     assert not store.mark_delivered(claimed.id, "crashed")  # the late worker cannot overwrite
     assert store.mark_delivered(claimed.id, "b")
+
+
+def test_claims_of_stopped_workers_can_be_handed_back(store: ReminderStore) -> None:
+    store.bulk_add([new(f"U{i}") for i in range(4)], now=START)
+    store.claim_due("gone", now=START, limit=3, lease=LEASE, platforms=["slack"])
+    store.claim_due("alive", now=START, limit=3, lease=LEASE, platforms=["slack"])
+    assert store.claim_holders() == {"gone", "alive"}
+    assert store.release_workers(["gone"]) == 3
+    assert store.claim_holders() == {"alive"}
 
 
 def test_release_hands_back_only_own_claims(store: ReminderStore) -> None:
