@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,8 +14,12 @@ import pytest
 from bot.brain import Brain
 from bot.config import BUNDLED_KNOWLEDGE_DIR, Config
 from bot.messages import Conversation, Incoming, ReplyKind
+from bot.reminders.delivery import SenderRegistry
+from bot.reminders.scheduler import Scheduler
+from bot.reminders.service import ReminderService
+from bot.reminders.store import NewReminder
 from handlers.cli import main
-from tests.reminders.conftest import START
+from tests.reminders.conftest import START, RecordingSender
 
 
 @pytest.fixture
@@ -139,3 +144,25 @@ def test_locked_database_gives_a_friendly_reply_in_chat(tmp_path: Path) -> None:
         datetime(2027, 11, 22, 12, 0, tzinfo=UTC),
         datetime(2028, 5, 22, 12, 0, tzinfo=UTC),
     ]
+
+
+async def test_the_scheduler_rides_out_a_locked_database(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    service = ReminderService(f"sqlite:///{path}?timeout=0.1", clock=lambda: START)
+    service.store.add(NewReminder("slack", "T1", "C1", "alice", "refresh", START), now=START)
+    sender = RecordingSender()
+    senders = SenderRegistry()
+    senders.register("slack", sender)
+    stopping = asyncio.Event()
+    with write_lock(path):
+        task = asyncio.create_task(Scheduler(service, senders, tick_seconds=0.05).run(stopping))
+        await asyncio.sleep(0.5)  # several ticks meet "database is locked"
+        assert sender.deliveries == [] and not task.done()
+    for _ in range(200):  # then the next tick delivers
+        if sender.deliveries:
+            break
+        await asyncio.sleep(0.05)
+    stopping.set()
+    await asyncio.wait_for(task, 10)
+    assert len(sender.deliveries) == 1
+    service.close()
