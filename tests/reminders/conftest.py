@@ -80,7 +80,8 @@ def _postgres_server() -> str:
 def _throwaway_database(base: str) -> Iterator[str]:
     server = normalise_url(base)
     name = f"headshot_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    # CREATE/DROP DATABASE from the maintenance database, so the URL's own database need not exist.
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
