@@ -158,7 +158,9 @@ def throwaway_postgres(server_url: str) -> Iterator[str | None]:
     server = normalise_url(server_url)
     name = f"headshot_bench_{uuid.uuid4().hex[:10]}"
     try:
-        admin = create_engine(server, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        admin = create_engine(
+            server.set(database="postgres"), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+        )
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:
