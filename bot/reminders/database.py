@@ -15,6 +15,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.pool import StaticPool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DEFAULT_BUSY_TIMEOUT_MS = 5000
@@ -36,9 +37,15 @@ def create_store_engine(database_url: str, *, busy_timeout_ms: int = DEFAULT_BUS
     if "timeout" in url.query:  # sqlite:///file.db?timeout=0.5 (seconds), as pysqlite spells it
         busy_timeout_ms = int(float(str(url.query["timeout"])) * 1000)
         url = url.difference_update_query(["timeout"])
-    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
+    in_memory = not url.database or url.database == ":memory:"
+    if not in_memory and not str(url.database).startswith("file:"):
+        Path(str(url.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+        # One shared connection for an in-memory database: each new one would be a new, empty database.
+        **({"poolclass": StaticPool} if in_memory else {}),
+    )
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:

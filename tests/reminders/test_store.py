@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import subprocess
 import sys
@@ -248,3 +249,10 @@ def test_models_match_the_migrations(store: ReminderStore) -> None:
     with store.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
+
+
+async def test_an_in_memory_store_is_one_database_across_threads() -> None:
+    store = ReminderStore("sqlite://")
+    store.add(new(), now=START)
+    assert len(await asyncio.to_thread(store.list_all)) == 1
+    store.close()
