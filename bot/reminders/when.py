@@ -88,6 +88,10 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)\b")
 _HAS_YEAR = re.compile(r"\b\d{4}\b")
 
+_TOO_FAR = (
+    f"That is more than {MAX_YEARS_AHEAD} years away — I only keep reminders for up to {MAX_YEARS_AHEAD} "
+    "years. Try something sooner, like “in 2 years”."
+)
 EXAMPLES = "“in 18 months”, “next year”, “on 2027-03-01”, “on march 3rd” or “every year”"
 
 
@@ -202,6 +206,16 @@ def _at_day_start(moment: datetime) -> datetime:
 
 def parse_when(text: str, *, now: datetime, zone: ZoneInfo) -> When:
     """Reads a "when"; raises `WhenError` with a message for the user when it cannot be accepted."""
+    try:
+        return _parse_when(text, now=now, zone=zone)
+    except (OverflowError, ValueError) as exc:
+        if isinstance(exc, WhenError):
+            raise
+        # "in 9999 years" leaves the calendar before it reaches our own ten-year check.
+        raise WhenError(_TOO_FAR) from exc
+
+
+def _parse_when(text: str, *, now: datetime, zone: ZoneInfo) -> When:
     phrase = _clean(text)
     if not phrase:
         raise WhenError(f"When should I remind you? For example {EXAMPLES}.")
@@ -229,10 +243,7 @@ def parse_when(text: str, *, now: datetime, zone: ZoneInfo) -> When:
         shown = local_due.strftime("%d %b %Y %H:%M") if local_due.date() != local_now.date() else "today"
         raise WhenError(f"That is in the past ({shown}). Pick a moment in the future, like {EXAMPLES}.")
     if local_due > shift(local_now, relativedelta(years=MAX_YEARS_AHEAD)):
-        raise WhenError(
-            f"That is more than {MAX_YEARS_AHEAD} years away — I only keep reminders for up to "
-            f"{MAX_YEARS_AHEAD} years. Try something sooner, like “in 2 years”."
-        )
+        raise WhenError(_TOO_FAR)
     return When(due_at=due_at, recurrence=recurrence, local=due_at.astimezone(zone))
 
 
