@@ -108,6 +108,9 @@ class CapReached(Exception):
         self.cap = cap
 
 
+MAX_ROW_ID = 2**31 - 1  # the id column is a 32-bit INTEGER on PostgreSQL; a bigger number cannot be an id
+
+
 def _record(row: Row[Any]) -> ReminderRecord:
     return ReminderRecord(**row._mapping)
 
@@ -193,6 +196,8 @@ class ReminderStore:
 
     def owned(self, reminder_id: int, platform: str, user: str) -> ReminderRecord | None:
         """The reminder if this person owns it; None both when it is missing and when it is someone else's."""
+        if not 0 < reminder_id <= MAX_ROW_ID:
+            return None
         with self.engine.begin() as connection:
             row = connection.execute(
                 select(reminders).where(
@@ -202,6 +207,8 @@ class ReminderStore:
         return _record(row) if row is not None else None
 
     def cancel(self, reminder_id: int, platform: str, user: str) -> bool:
+        if not 0 < reminder_id <= MAX_ROW_ID:
+            return False
         with self.engine.begin() as connection:
             result = connection.execute(
                 update(reminders)
@@ -233,6 +240,8 @@ class ReminderStore:
         self, reminder_id: int, platform: str, user: str, due_at: datetime
     ) -> ReminderRecord | None:
         """Snooze: back to pending at `due_at` (also a delivered or failed one), not while being sent."""
+        if not 0 < reminder_id <= MAX_ROW_ID:
+            return None
         with self.engine.begin() as connection:
             row = connection.execute(
                 update(reminders)
@@ -264,6 +273,8 @@ class ReminderStore:
             return [_record(row) for row in connection.execute(query).all()]
 
     def get(self, reminder_id: int) -> ReminderRecord | None:
+        if not 0 < reminder_id <= MAX_ROW_ID:
+            return None
         with self.engine.begin() as connection:
             row = connection.execute(select(reminders).where(reminders.c.id == reminder_id)).one_or_none()
         return _record(row) if row is not None else None

@@ -195,6 +195,11 @@ def test_remind_in_a_year_button_from_the_photo_review(service: ReminderService)
 def test_unknown_buttons_are_not_ours(service: ReminderService) -> None:
     assert service.handle_action(ActionEvent(ALICE, "something_else", "1")) is None
     assert press(service, ActionId.CANCEL, "not-a-number").kind is ReplyKind.ERROR
+    for huge in ("3000000000", "9" * 30):  # beyond any row id: "not found", not a database overflow
+        for action in (ActionId.CANCEL, ActionId.SNOOZE, ActionId.DONE):
+            assert press(service, action, huge).kind is ReplyKind.ERROR
+        assert one(service, f"cancel {huge}").kind is ReplyKind.ERROR
+        assert one(service, f"snooze {huge} 1 week").kind is ReplyKind.ERROR
 
 
 def test_timezone_command_and_use(service: ReminderService) -> None:
