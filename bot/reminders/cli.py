@@ -111,7 +111,7 @@ def run_add(args: argparse.Namespace, runtime: Runtime) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.brain import utc_now
-    from bot.reminders.service import DEFAULT_TEXT
+    from bot.reminders.service import clean_text
     from bot.reminders.store import NewReminder
     from bot.reminders.when import WhenError, parse_when, resolve_zone
 
@@ -149,7 +149,7 @@ def run_add(args: argparse.Namespace, runtime: Runtime) -> int:
             workspace=workspace,
             channel=args.channel,
             user=user,
-            text=(args.text or DEFAULT_TEXT)[:300],
+            text=clean_text(args.text),
             due_at=due_at,
             recurrence=recurrence,
         )

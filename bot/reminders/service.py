@@ -191,7 +191,7 @@ class ReminderService:
             workspace=conversation.workspace,
             channel=conversation.channel,
             user=conversation.user,
-            text=(text or DEFAULT_TEXT)[:MAX_TEXT_LENGTH],
+            text=clean_text(text),
             due_at=when.due_at,
             recurrence=when.recurrence,
         )
@@ -428,6 +428,12 @@ class ReminderService:
             conversation.platform, conversation.workspace, refresh_interval_months=months
         )
         return _private(f"Photos unchanged for {_describe_months(months)} now get a refresh suggestion here.")
+
+
+def clean_text(text: str | None) -> str:
+    """The reminder text as stored: control characters out (PostgreSQL refuses NUL), length capped."""
+    cleaned = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text or "").strip()
+    return (cleaned or DEFAULT_TEXT)[:MAX_TEXT_LENGTH]
 
 
 def _months(length: str) -> int | None:

@@ -99,6 +99,11 @@ def test_text_before_the_time_works_too(service: ReminderService) -> None:
     assert record.due_at == datetime(2028, 11, 22, 12, 0, tzinfo=UTC)
 
 
+def test_control_characters_are_dropped_from_the_text(service: ReminderService) -> None:
+    record = service.store.get(reminder_id(one(service, "remind me in 2 years to new\x00 photo\x07")))
+    assert record is not None and record.text == "new photo"
+
+
 def test_recurring_reminder(service: ReminderService) -> None:
     reply = one(service, "remind me every year")
     record = service.store.get(reminder_id(reply))
