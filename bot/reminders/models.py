@@ -81,7 +81,7 @@ class Reminder(Base):
 
     __table_args__ = (
         Index("ix_reminders_status_due", "status", "due_at"),
-        Index("ix_reminders_owner", "platform", "user", "status"),
+        Index("ix_reminders_owner", "user", "platform", "status"),
     )
 
 

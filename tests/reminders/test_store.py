@@ -11,16 +11,21 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
+from bot.reminders.database import MIGRATIONS_DIR, create_store_engine
 from bot.reminders.models import Base
 from bot.reminders.store import CapReached, NewReminder, ReminderStore
 from tests.conftest import PROJECT_ROOT
 from tests.reminders.conftest import START
 
 LEASE = timedelta(minutes=5)
+HEAD = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 
 
 def new(user: str = "U1", due: datetime = START, **changes: object) -> NewReminder:
@@ -53,7 +58,7 @@ def test_schema_comes_from_the_migrations_and_reopening_is_harmless(database_url
         "alembic_version",
     } <= tables
     with second.engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == HEAD
     first.close()
     second.close()
 
@@ -240,7 +245,7 @@ def test_several_processes_starting_at_once_migrate_once(fresh_database_url: str
         assert process.returncode == 0 and out.strip() == "ok", err
     store = ReminderStore(fresh_database_url)
     with store.engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001"]
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [HEAD]
     store.close()
 
 
@@ -255,4 +260,28 @@ async def test_an_in_memory_store_is_one_database_across_threads() -> None:
     store = ReminderStore("sqlite://")
     store.add(new(), now=START)
     assert len(await asyncio.to_thread(store.list_all)) == 1
+    store.close()
+
+
+def test_a_database_at_the_first_revision_upgrades_without_losing_reminders(fresh_database_url: str) -> None:
+    engine = create_store_engine(fresh_database_url)
+    with engine.begin() as connection:
+        config = AlembicConfig()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(
+            text(
+                'INSERT INTO reminders (platform, workspace, channel, "user", text, due_at, status, '
+                "attempts, kind, created_at) VALUES ('slack', 'T1', 'C1', 'U1', 'old one', :due, 'pending', "
+                "0, 'reminder', :due)"
+            ),
+            {"due": START.replace(tzinfo=None) if engine.dialect.name == "sqlite" else START},
+        )
+    engine.dispose()
+    store = ReminderStore(fresh_database_url)  # migrates to the head on open
+    [record] = store.active_for("slack", "U1")
+    assert record.text == "old one" and record.due_at == START
+    with store.engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == HEAD
     store.close()
