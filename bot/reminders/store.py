@@ -177,10 +177,6 @@ class ReminderStore:
             )
         ).scalar_one()
 
-    def active_count(self, platform: str, user: str) -> int:
-        with self.engine.begin() as connection:
-            return self._active_count(connection, platform, user)
-
     def active_for(self, platform: str, user: str) -> list[ReminderRecord]:
         with self.engine.begin() as connection:
             rows = connection.execute(
