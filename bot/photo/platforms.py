@@ -1,4 +1,4 @@
-"""Profile-picture sizes per platform (sources in docs/check.md)."""
+"""Profile-picture sizes per platform (sources in README, "Platforms")."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ PostgreSQL) with a lease, so several schedulers on one database share the work a
 claims come back once the lease runs out.
 
 Delivery is at least once, and the one window where a reminder can be delivered twice is documented here
-and in docs/reminders.md: a worker that has handed a reminder to the platform but dies (or loses the
+and in README (Reminders): a worker that has handed a reminder to the platform but dies (or loses the
 database) before it records `delivered` leaves the claim to expire, and the next worker sends it again.
 Every other path — two schedulers racing, a restart mid-batch, a stop — delivers each reminder once.
 

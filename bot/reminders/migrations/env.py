@@ -1,7 +1,7 @@
 """Alembic environment: runs on the connection `bot.reminders.database.migrate` hands over.
 
 There is no alembic.ini: the Config is built in code so the migrations ship inside the package. To write a
-new revision, see docs/reminders.md.
+new revision, see README, "Reminders".
 """
 
 from __future__ import annotations
