@@ -18,7 +18,8 @@ def render_text(reply: Reply) -> str:
             if section.label:
                 lines.append(f"[{section.label}]")
             lines.append(section.body)
-    else:
+    elif not reply.checks and reply.score is None:
+        # A photo review's text repeats its checks; the structured parts below say it once.
         lines.append(reply.text)
     if reply.score is not None:
         lines.append(f"Score: {reply.score}/100")

@@ -126,7 +126,10 @@ def review_attachment(
             fixes=fixes,
             images=tuple(images),
             citations=tuple(citations),
-            actions=(Action("Remind me in a year", ActionId.REMIND_IN_A_YEAR, value="12 months"),),
+            # A refresh reminder only makes sense for a photo of someone.
+            actions=(Action("Remind me in a year", ActionId.REMIND_IN_A_YEAR, value="12 months"),)
+            if analysis.faces
+            else (),
         )
     ]
 
