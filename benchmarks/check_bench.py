@@ -53,7 +53,7 @@ def ours(data: bytes) -> None:
 def naive(data: bytes) -> None:
     with Image.open(io.BytesIO(data)) as image:
         rgb = np.asarray(image.convert("RGB"))
-    detect_faces(rgb)
+    detect_faces(rgb, working_side=None)
 
 
 def median_ms(function: object, data: bytes, runs: int) -> float:

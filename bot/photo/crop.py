@@ -23,7 +23,8 @@ def render_crop(
     x, y, w, h = box
     # Decode only as much as the crop needs: the whole picture at a scale where the crop reaches the target.
     needed = round(original_longest * min(1.0, platform.recommended / max(1, w)))
-    loaded: LoadedPhoto = load_photo(data, max_bytes=max_bytes, max_side=max(64, needed))
+    decode_side = max(64, needed)
+    loaded: LoadedPhoto = load_photo(data, max_bytes=max_bytes, max_side=decode_side, min_side=decode_side)
     picture = loaded.image.rotate(rotation, expand=True) if rotation else loaded.image
     original_w = loaded.original_size[1] if rotation in (90, 270) else loaded.original_size[0]
     scale = picture.width / original_w
