@@ -193,6 +193,26 @@ def _console_in_thread(
     loop.call_soon_threadsafe(settle, code, None)
 
 
+CORE_MODULES = (
+    "bot.reminders.service",
+    "bot.reminders.scheduler",
+    "bot.knowledge",
+    "bot.photo.review",
+    "cv2",
+)
+
+
+def preload_core() -> None:
+    """Imports the core's heavy modules once, on one thread, before any part starts.
+
+    Otherwise the console thread, the scheduler and the adapters' worker threads import SQLAlchemy or
+    OpenCV for the first time at the same moment, and a package with import cycles (SQLAlchemy) then
+    fails in one of them with "partially initialized module".
+    """
+    for name in CORE_MODULES:
+        importlib.import_module(name)
+
+
 async def serve_async(
     runtime: Runtime,
     *,
@@ -210,6 +230,7 @@ async def serve_async(
     for note in plan.notes:
         log.warning(note)
 
+    await asyncio.to_thread(preload_core)
     parts: list[asyncio.Task[bool]] = []  # the adapters
     everything: list[asyncio.Task[bool]] = []  # the adapters and the scheduler
     console: asyncio.Future[int] | None = None

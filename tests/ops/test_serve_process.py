@@ -229,6 +229,34 @@ async def test_serve_without_platforms_is_the_console_chat(tmp_path: Path) -> No
     assert "scheduler stopped" in events
 
 
+async def test_a_reminder_set_first_thing_on_a_fresh_console_serve_is_stored(tmp_path: Path) -> None:
+    """The console and the scheduler open the store at the same moment on start; neither may break."""
+    for attempt in range(3):  # the race it guards against does not show every time
+        env = _environment(tmp_path)
+        env["HEADSHOT_DATABASE_URL"] = f"sqlite:///{tmp_path / f'fresh-{attempt}.db'}"
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "handlers.cli",
+            "serve",
+            "--user",
+            "ana",
+            cwd=tmp_path,
+            env=env,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(
+            process.communicate(b"remind me in 2 yrs\nreminders\nquit\n"), timeout=STARTUP_TIMEOUT
+        )
+        assert process.returncode == 0, err.decode()[-3000:]
+        answer = out.decode()
+        assert "went wrong" not in answer, err.decode()[-3000:]
+        assert "I’ll remind you" in answer and "#1" in answer
+        assert "scheduler not started" not in err.decode()
+
+
 async def test_console_serve_stops_on_sigterm_while_waiting_for_input(tmp_path: Path) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
