@@ -195,8 +195,9 @@ def configure_logging(
         logging.getLogger("headshot").warning(
             "HEADSHOT_LOG_LEVEL=%s is not a level (DEBUG, INFO, WARNING, ERROR); using INFO", level
         )
-    # One line per HTTP request (or per Alembic plugin) would drown the bot's own events at INFO.
-    for chatty in ("aiohttp.access", "alembic.runtime.plugins"):
+    # One line per HTTP request (or Alembic's notes each time the schema is read) would drown the bot's own
+    # events at INFO.
+    for chatty in ("aiohttp.access", "alembic.runtime.plugins", "alembic.runtime.migration"):
         logging.getLogger(chatty).setLevel(max(root.level, logging.WARNING))
     return handler
 
