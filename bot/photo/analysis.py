@@ -338,6 +338,43 @@ def _whole_frame_exposure(array: NDArray[np.uint8]) -> Check:
     return Check("exposure", Status.SKIP, value, "No face to judge the exposure on.")
 
 
+SIDE_LIGHT_RATIO = 0.55
+"""Darker half of the face box below this share of the brighter half: one side is in shadow."""
+LANDMARK_SIDE_LIGHT_RATIO = 0.52
+"""The same, measured both on the cheeks and on either side of the nose; both must agree."""
+
+
+def _landmark_side_light(luma: NDArray[np.float32], face: Face) -> tuple[float, bool] | None:
+    """How much darker one side of the face is, split at the nose rather than the box centre (a turned
+    head puts the box centre off the face's middle). Returns (ratio, left side darker) or None."""
+    height, width = luma.shape[:2]
+    radius = max(2, int(0.10 * face.w))
+
+    def mean_around(x: float, y: float) -> float | None:
+        x0, x1 = max(0, int(x) - radius), min(width, int(x) + radius)
+        y0, y1 = max(0, int(y) - radius), min(height, int(y) + radius)
+        return float(luma[y0:y1, x0:x1].mean()) if x1 > x0 and y1 > y0 else None
+
+    drop = 0.05 * face.h
+    left_cheek = mean_around(
+        (face.left_eye[0] + face.mouth_left[0]) / 2, (face.left_eye[1] + face.mouth_left[1]) / 2 + drop
+    )
+    right_cheek = mean_around(
+        (face.right_eye[0] + face.mouth_right[0]) / 2, (face.right_eye[1] + face.mouth_right[1]) / 2 + drop
+    )
+    top = int(max(0, min(face.left_eye[1], face.right_eye[1])))
+    bottom = int(min(height, max(face.mouth_left[1], face.mouth_right[1])))
+    nose_x = int(face.nose[0])
+    x0, x1 = int(max(0, face.x)), int(min(width, face.x + face.w))
+    if left_cheek is None or right_cheek is None or bottom <= top or not x0 < nose_x < x1:
+        return None
+    left_half = float(luma[top:bottom, x0:nose_x].mean())
+    right_half = float(luma[top:bottom, nose_x:x1].mean())
+    cheeks = min(left_cheek, right_cheek) / max(left_cheek, right_cheek, 1.0)
+    halves = min(left_half, right_half) / max(left_half, right_half, 1.0)
+    return max(cheeks, halves), left_half < right_half
+
+
 def _lighting(luma: NDArray[np.float32], face: Face) -> Check:
     region = _face_region(luma, face, shrink=0.2)
     half = region.shape[1] // 2
@@ -345,9 +382,14 @@ def _lighting(luma: NDArray[np.float32], face: Face) -> Check:
         return Check("lighting", Status.SKIP, None, "The face is too small to judge the light.")
     left, right = float(region[:, :half].mean()), float(region[:, half:].mean())
     ratio = min(left, right) / max(left, right, 1.0)
+    left_darker = left < right
+    by_landmarks = _landmark_side_light(luma, face)
+    shadowed = ratio < SIDE_LIGHT_RATIO
+    if by_landmarks is not None and by_landmarks[0] < LANDMARK_SIDE_LIGHT_RATIO and not shadowed:
+        shadowed, ratio, left_darker = True, by_landmarks[0], by_landmarks[1]
     value = round(ratio, 3)
-    if ratio < 0.55:
-        side = "left" if left < right else "right"
+    if shadowed:
+        side = "left" if left_darker else "right"
         return Check(
             "lighting",
             Status.WARN,

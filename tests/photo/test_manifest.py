@@ -50,3 +50,9 @@ def test_each_degradation_is_flagged_by_its_check_on_90_percent_of_good_headshot
     for kind, (_, check) in DEGRADATIONS.items():
         hits = sum(check in flagged(degraded(name, kind)) for name in good)
         assert hits >= 0.9 * len(good), (kind, check, hits)
+
+
+def test_a_face_lit_from_one_side_is_flagged_even_when_the_head_is_turned() -> None:
+    # The shadow falls on the far side of the nose, not of the face box's centre.
+    assert "lighting" in flagged(analyzed("interfaces_021_woman_shadowed_face.jpg"))
+    assert "lighting" not in flagged(analyzed("interfaces_028_elderly_man.jpg"))  # soft, natural modelling
