@@ -34,6 +34,10 @@ CHECK_ORDER = (
 
 BUSY_BACKGROUND = 62.0
 """Mean edge strength (Sobel, 400-px image) around the person; plain walls 4-15, wood or foliage ~55-60."""
+COLOURFUL_BACKGROUND = 30.0
+"""Spread of colour (Lab a/b standard deviation) around the person above which the background is colourful."""
+TEXTURED_BACKGROUND = 22.0
+"""Edge strength that, with a colourful background, makes it a distracting pattern rather than soft bokeh."""
 
 # How much each check costs the score when it warns; a fail costs twice as much.
 WEIGHTS = {
@@ -141,7 +145,7 @@ def analyze(loaded: LoadedPhoto, data: bytes, *, platform: PlatformSpec, now: da
         checks.append(_sharpness(luma, main))
         checks.append(_exposure(array, luma, main))
         checks.append(_lighting(luma, main))
-        checks.append(_background(luma, main))
+        checks.append(_background(array, luma, main))
         checks.append(_tilt(main, rotation))
     checks.append(_compression(loaded.jpeg_quality))
     checks.append(_photo_age(loaded.taken_at, now))
@@ -400,14 +404,13 @@ def _lighting(luma: NDArray[np.float32], face: Face) -> Check:
     return Check("lighting", Status.PASS, value, "Even light on your face.")
 
 
-def _background(luma: NDArray[np.float32], face: Face) -> Check:
+def _background(rgb: NDArray[np.uint8], luma: NDArray[np.float32], face: Face) -> Check:
     import cv2
 
     height, width = luma.shape
     scale = 400 / max(width, height)
-    small = cv2.resize(
-        luma, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA
-    )
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    small = cv2.resize(luma, size, interpolation=cv2.INTER_AREA)
     gx = cv2.Sobel(small, cv2.CV_32F, 1, 0)
     gy = cv2.Sobel(small, cv2.CV_32F, 0, 1)
     magnitude = np.hypot(gx, gy)
@@ -421,7 +424,13 @@ def _background(luma: NDArray[np.float32], face: Face) -> Check:
         return Check("background", Status.SKIP, None, "Too little background to judge.")
     busy = float(magnitude[mask].mean())
     value = round(busy, 1)
-    if busy > BUSY_BACKGROUND:
+    small_rgb = cv2.resize(np.ascontiguousarray(rgb[..., :3]), size, interpolation=cv2.INTER_AREA)
+    chroma = cv2.cvtColor(small_rgb, cv2.COLOR_RGB2LAB)[..., 1:][mask].astype(np.float32)
+    colour_spread = float(np.sqrt(chroma[:, 0].var() + chroma[:, 1].var()))
+    # Graffiti, posters, shop fronts: many colours in a pattern pull the eye even with softer edges.
+    # Warm bokeh is colourful too but smooth, hence both conditions.
+    colourful_pattern = colour_spread > COLOURFUL_BACKGROUND and busy > TEXTURED_BACKGROUND
+    if busy > BUSY_BACKGROUND or colourful_pattern:
         return Check(
             "background",
             Status.WARN,

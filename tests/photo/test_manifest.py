@@ -56,3 +56,8 @@ def test_a_face_lit_from_one_side_is_flagged_even_when_the_head_is_turned() -> N
     # The shadow falls on the far side of the nose, not of the face box's centre.
     assert "lighting" in flagged(analyzed("interfaces_021_woman_shadowed_face.jpg"))
     assert "lighting" not in flagged(analyzed("interfaces_028_elderly_man.jpg"))  # soft, natural modelling
+
+
+def test_a_colourful_patterned_wall_is_busy_but_warm_bokeh_is_not() -> None:
+    assert "background" in flagged(analyzed("interfaces_006_man_graffiti_background.jpg"))
+    assert "background" not in flagged(analyzed("interfaces_016_man_glasses_beard.jpg"))
