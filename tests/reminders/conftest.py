@@ -1,14 +1,16 @@
 """Store fixtures: every store test runs on SQLite and on PostgreSQL.
 
-PostgreSQL comes from HEADSHOT_TEST_POSTGRES_URL (`make test` sets it through scripts/ensure-postgres). Each
-test run creates its own uniquely named database there and drops it at the end. When the variable is
-empty the PostgreSQL cases FAIL, unless HEADSHOT_SKIP_POSTGRES=1 says to leave them out; then the run ends
-with a banner saying they were not run.
+PostgreSQL comes from HEADSHOT_TEST_POSTGRES_URL (`make test` sets it through scripts/ensure-postgres); when
+the variable is empty the tests run that script themselves, which starts the machine's PostgreSQL if it is
+installed but stopped. Each test run creates its own uniquely named database there and drops it at the end.
+With no PostgreSQL server at all, the PostgreSQL cases FAIL and say so: they are never skipped.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import subprocess
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,10 +26,8 @@ from bot.reminders.service import ReminderService
 from bot.reminders.store import ReminderStore
 
 POSTGRES_ENV = "HEADSHOT_TEST_POSTGRES_URL"
-SKIP_ENV = "HEADSHOT_SKIP_POSTGRES"
+ENSURE_POSTGRES = Path(__file__).resolve().parents[2] / "scripts" / "ensure-postgres"
 START = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-
-_not_run: list[str] = []
 
 
 class FakeClock:
@@ -62,17 +62,21 @@ class RecordingSender:
         return [d.reminder_id for d in self.deliveries]
 
 
+@functools.cache
 def _postgres_server() -> str:
     base = os.environ.get(POSTGRES_ENV, "").strip()
     if not base:
-        if os.environ.get(SKIP_ENV) == "1":
-            _not_run.append("PostgreSQL")
-            pytest.skip(f"PostgreSQL store tests NOT RUN ({SKIP_ENV}=1 and {POSTGRES_ENV} is empty)")
-        pytest.fail(
-            f"{POSTGRES_ENV} is empty, so the PostgreSQL store tests cannot run. Start PostgreSQL "
-            f"(`bash scripts/ensure-postgres` prints the URL) or set {SKIP_ENV}=1 to leave them out.",
-            pytrace=False,
+        started = subprocess.run(
+            ["bash", str(ENSURE_POSTGRES)], capture_output=True, text=True, timeout=60, check=False
         )
+        base = started.stdout.strip()
+        if not base:
+            pytest.fail(
+                f"No PostgreSQL server, so the PostgreSQL store tests cannot run ({ENSURE_POSTGRES.name}: "
+                f"{started.stderr.strip() or 'no URL printed'}). Install and start PostgreSQL, or set "
+                f"{POSTGRES_ENV} to a server's URL.",
+                pytrace=False,
+            )
     return base
 
 
@@ -142,10 +146,3 @@ def senders(sender: RecordingSender) -> SenderRegistry:
     registry = SenderRegistry()
     registry.register("slack", sender)
     return registry
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _not_run:
-        terminalreporter.write_sep(
-            "!", "PostgreSQL store tests were NOT run (HEADSHOT_SKIP_POSTGRES=1)", red=True
-        )
