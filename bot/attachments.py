@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import mimetypes
 from collections.abc import Iterable, Mapping
+from pathlib import PurePath
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
@@ -26,8 +28,47 @@ _MAX_REDIRECTS = 3
 _CHUNK = 64 * 1024
 
 
+IMAGE_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "gif", "webp", "heic", "heif", "bmp", "tif", "tiff"})
+"""The file types the photo check reads (see bot/photo/loading.py)."""
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
 def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
+
+
+def trusted_hosts(
+    platform_hosts: Iterable[str], api_url: str | None, *, any_loopback_name: bool = False
+) -> tuple[str, ...]:
+    """Where a platform's files may be downloaded from: its own file hosts plus the host of the
+    configured API base URL (an enterprise proxy, or a local fake). `any_loopback_name` also accepts the
+    other names of loopback when that host is loopback; only for downloads that carry no token."""
+    hosts = list(platform_hosts)
+    api_host = host_of(api_url) if api_url else ""
+    if any_loopback_name and api_host in LOOPBACK_HOSTS:
+        hosts.extend(LOOPBACK_HOSTS)
+    elif api_host:
+        hosts.append(api_host)
+    return tuple(hosts)
+
+
+def not_an_image_problem(
+    filename: str, content_type: str | None, *, extension: str | None = None
+) -> str | None:
+    """Why a posted file will not be checked as a photo, judged before downloading it from what the
+    platform says (its MIME type, its file type, else its name); None when it may be a photo. A file
+    nothing is known about is downloaded, and the photo loader gives the verdict."""
+    kind = (content_type or "").split(";")[0].strip().lower()
+    if kind.startswith("image/"):
+        return None
+    suffix = (extension or PurePath(filename).suffix).lower().lstrip(".")
+    if suffix in IMAGE_EXTENSIONS:
+        return None
+    kind = kind or (mimetypes.guess_type(filename)[0] or "").lower()
+    if not kind:
+        return None
+    return f"it isn’t an image ({kind}). Send a photo: JPEG, PNG, WebP or HEIC"
 
 
 def is_trusted_url(url: str, allowed_hosts: Iterable[str]) -> bool:

@@ -12,12 +12,12 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from bot.attachments import IMAGE_EXTENSIONS
 from bot.brain import MAX_UPLOAD_BYTES, Brain
 from bot.messages import Attachment, Conversation, Incoming
 from bot.reminders.delivery import Delivery
 from bot.render_text import render_text
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".heif"}
 QUIT_WORDS = {"quit", "exit", ":q", "bye"}
 
 
@@ -38,7 +38,7 @@ def _path_in(line: str) -> Path | None:
     candidate: str | None = None
     if len(words) == 2 and words[0].lower() in {"check", "review"}:
         candidate = words[1]
-    elif Path(line).suffix.lower() in IMAGE_SUFFIXES:
+    elif Path(line).suffix.lower().lstrip(".") in IMAGE_EXTENSIONS:
         candidate = line
     if candidate is None:
         return None
@@ -47,7 +47,7 @@ def _path_in(line: str) -> Path | None:
     except ValueError:
         parts = [candidate]
     path = Path(" ".join(parts)).expanduser()
-    return path if (path.suffix.lower() in IMAGE_SUFFIXES or path.exists()) else None
+    return path if (path.suffix.lower().lstrip(".") in IMAGE_EXTENSIONS or path.exists()) else None
 
 
 def read_local_attachment(path: Path) -> Attachment:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from bot.attachments import fetch_attachment, is_trusted_url
+from bot.attachments import fetch_attachment, is_trusted_url, not_an_image_problem, trusted_hosts
 from tests.conftest import shared_path
 
 PHOTO = shared_path("photos", "interfaces_001_woman_lakeside.jpg").read_bytes()
@@ -123,3 +123,25 @@ def test_trusted_url_rules() -> None:
     assert is_trusted_url("https://cdn.discordapp.com/attachments/1/2/a.png", [".discordapp.com"])
     assert not is_trusted_url("https://discordapp.com.evil.io/a.png", [".discordapp.com"])
     assert not is_trusted_url("file:///etc/passwd", ["files.slack.com"])
+
+
+def test_a_file_is_refused_as_not_an_image_only_when_the_platform_says_so() -> None:
+    assert not_an_image_problem("cv.pdf", "application/pdf") == (
+        "it isn’t an image (application/pdf). Send a photo: JPEG, PNG, WebP or HEIC"
+    )
+    assert "text/plain" in (not_an_image_problem("notes.txt", None) or "")
+    assert not_an_image_problem("me.jpg", "image/jpeg; charset=binary") is None
+    assert not_an_image_problem("IMG_0001.HEIC", "application/octet-stream") is None  # the name says photo
+    assert not_an_image_problem("photo", None, extension="png") is None  # Slack's filetype
+    assert not_an_image_problem("photo", None) is None  # nothing known: the photo loader decides
+
+
+def test_trusted_hosts_are_the_platforms_plus_the_configured_api_host() -> None:
+    assert trusted_hosts(("files.slack.com",), "https://slack.example.com/api/") == (
+        "files.slack.com",
+        "slack.example.com",
+    )
+    loopback_api = "http://127.0.0.1:8123/api/v10"
+    assert "localhost" not in trusted_hosts(("files.slack.com",), loopback_api)  # a token goes there
+    assert "localhost" in trusted_hosts(("cdn.discordapp.com",), loopback_api, any_loopback_name=True)
+    assert trusted_hosts(("cdn.discordapp.com",), None) == ("cdn.discordapp.com",)

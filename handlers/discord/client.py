@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import mimetypes
 import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 import discord
 import yarl
 from discord import app_commands
 
-from bot.attachments import fetch_attachment
+from bot.attachments import fetch_attachment, not_an_image_problem, trusted_hosts
 from bot.cli import Runtime
 from bot.messages import ActionEvent, Attachment, Conversation, Incoming, Reply
 from bot.reminders.service import AvatarSighting
@@ -85,7 +83,10 @@ class DiscordAdapter:
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
         self.tree.add_command(build_headshot_group(self))
         self.client.add_dynamic_items(ActionButton)
-        self.allowed_hosts = _allowed_attachment_hosts(self.config.discord_api_url)
+        # CDN downloads carry no token, so a local stand-in may serve them under any loopback name.
+        self.allowed_hosts = trusted_hosts(
+            DISCORD_CDN_HOSTS, self.config.discord_api_url, any_loopback_name=True
+        )
 
         self.client.event(self.on_message)
         self.client.event(self.on_member_update)
@@ -211,20 +212,15 @@ class DiscordAdapter:
 
     async def download(self, attachment: discord.Attachment) -> Attachment:
         """An uploaded file as the core's Attachment; refusals become a friendly `problem`."""
-        content_type = (attachment.content_type or "").split(";")[0].strip().lower()
-        if not content_type:
-            content_type = (mimetypes.guess_type(attachment.filename)[0] or "").lower()
-        if content_type and not content_type.startswith("image/"):
-            return Attachment(
-                filename=attachment.filename,
-                content_type=content_type,
-                problem=f"it isn’t an image ({content_type}). Send a photo: JPEG, PNG, WebP or HEIC",
-            )
+        content_type = (attachment.content_type or "").split(";")[0].strip().lower() or None
+        not_an_image = not_an_image_problem(attachment.filename, content_type)
+        if not_an_image:
+            return Attachment(filename=attachment.filename, content_type=content_type, problem=not_an_image)
         return await fetch_attachment(
             attachment.url,
             filename=attachment.filename,
             allowed_hosts=self.allowed_hosts,
-            content_type=content_type or None,
+            content_type=content_type,
             declared_size=attachment.size,
         )
 
@@ -349,20 +345,6 @@ async def _defer(interaction: discord.Interaction[Any], *, ephemeral: bool) -> b
         log.warning("unexpected answer to an acknowledgement", extra={"error_type": type(exc).__name__})
         return interaction.response.is_done()
     return True
-
-
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-
-def _allowed_attachment_hosts(api_url: str | None) -> tuple[str, ...]:
-    hosts = list(DISCORD_CDN_HOSTS)
-    host = (urlsplit(api_url).hostname or "").lower() if api_url else ""
-    if host in LOOPBACK_HOSTS:
-        # A local stand-in for Discord may serve its files under any loopback name.
-        hosts.extend(LOOPBACK_HOSTS)
-    elif host:
-        hosts.append(host)
-    return tuple(hosts)
 
 
 def _guild_id_of(message: discord.Message) -> int | None:

@@ -14,7 +14,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.attachments import fetch_attachment, host_of
+from bot.attachments import fetch_attachment, not_an_image_problem, trusted_hosts
 from bot.messages import Attachment
 
 log = logging.getLogger("headshot.slack.files")
@@ -22,22 +22,8 @@ log = logging.getLogger("headshot.slack.files")
 SLACK_FILE_HOSTS = ("files.slack.com", "files.slack-gov.com")
 """Where Slack serves `url_private`. The bot token goes to these hosts (and the SLACK_API_URL host) only."""
 
-IMAGE_TYPES = {"jpg", "jpeg", "png", "gif", "webp", "heic", "heif", "bmp", "tiff", "tif"}
-
 MISSING_SCOPE = "the Slack app is missing a permission ({scope}); ask a workspace admin to reinstall it"
 DELETED = "the file was deleted or is no longer available"
-
-
-def trusted_file_hosts(api_url: str) -> tuple[str, ...]:
-    """Slack's file hosts plus the host of the configured Web API (an enterprise proxy, or a local fake)."""
-    api_host = host_of(api_url)
-    return (*SLACK_FILE_HOSTS, api_host) if api_host else SLACK_FILE_HOSTS
-
-
-def is_image(file: Mapping[str, Any]) -> bool:
-    mimetype = str(file.get("mimetype") or "").lower()
-    filetype = str(file.get("filetype") or "").lower()
-    return mimetype.startswith("image/") or filetype in IMAGE_TYPES
 
 
 def _api_problem(exc: SlackApiError) -> str:
@@ -76,7 +62,7 @@ async def download_files(
     timeout_seconds: float = 20.0,
 ) -> tuple[Attachment, ...]:
     """Downloads the images among `files` (the `files` of a Slack message event)."""
-    allowed = trusted_file_hosts(api_url)
+    allowed = trusted_hosts(SLACK_FILE_HOSTS, api_url)
     attachments: list[Attachment] = []
     for file in files:
         name = str(file.get("name") or file.get("title") or "photo")
@@ -84,12 +70,11 @@ async def download_files(
         if isinstance(details, str):
             attachments.append(Attachment(filename=name, problem=details))
             continue
-        if not is_image(details):
-            attachments.append(
-                Attachment(
-                    filename=name, problem="it isn’t an image (I check JPEG, PNG, WebP and HEIC photos)"
-                )
-            )
+        mimetype = str(details.get("mimetype") or "") or None
+        filetype = str(details.get("filetype") or "") or None
+        not_an_image = not_an_image_problem(name, mimetype, extension=filetype)
+        if not_an_image:
+            attachments.append(Attachment(filename=name, problem=not_an_image))
             continue
         url = str(details.get("url_private_download") or details.get("url_private"))
         size = details.get("size")
@@ -99,7 +84,7 @@ async def download_files(
                 filename=name,
                 allowed_hosts=allowed,
                 headers={"Authorization": f"Bearer {bot_token}"},
-                content_type=str(details.get("mimetype") or "") or None,
+                content_type=mimetype,
                 declared_size=size if isinstance(size, int) else None,
                 timeout_seconds=timeout_seconds,
             )
