@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.attachments import IMAGE_EXTENSIONS
+from bot.attachments import IMAGE_EXTENSIONS, too_large_problem
 from bot.brain import MAX_UPLOAD_BYTES, Brain
 from bot.messages import Attachment, Conversation, Incoming
 from bot.reminders.delivery import Delivery
@@ -54,10 +54,7 @@ def read_local_attachment(path: Path) -> Attachment:
     try:
         size = path.stat().st_size
         if size > MAX_UPLOAD_BYTES:
-            return Attachment(
-                path.name,
-                problem=f"the file is {size / 1e6:.0f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB",
-            )
+            return Attachment(path.name, problem=too_large_problem(size))
         return Attachment(path.name, data=path.read_bytes())
     except FileNotFoundError:
         return Attachment(path.name, problem=f"there is no file at {path}")
