@@ -17,7 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 import discord
 
 from bot.messages import Action, ActionId, Image, Reply, ReplyKind
-from bot.render_text import STATUS_MARKS
+from bot.render_text import STATUS_MARKS, split_text, truncate
 
 log = logging.getLogger("headshot.discord")
 
@@ -146,27 +146,6 @@ def attachment_name(image: Image) -> str:
     return cleaned[:100]
 
 
-def split_text(text: str, limit: int) -> list[str]:
-    """Pieces of at most `limit` characters, cut at a line break or a space when there is one."""
-    pieces: list[str] = []
-    rest = text.strip()
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit + 1)
-        if cut < limit // 2:
-            cut = rest.rfind(" ", 0, limit + 1)
-        if cut < limit // 2:
-            cut = limit
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        pieces.append(rest)
-    return pieces
-
-
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def _has_structure(reply: Reply) -> bool:
     return bool(reply.title or reply.sections or reply.citations or reply.checks or reply.fixes) or (
         reply.score is not None
@@ -210,9 +189,9 @@ def _fields(reply: Reply) -> list[tuple[str, str, bool]]:
         name = f"Source: {citation.title}"
         if citation.perspective:
             name += f" ({citation.perspective})"
-        quote = _truncate(" ".join(citation.quote.split()), QUOTE_PREVIEW)
+        quote = truncate(" ".join(citation.quote.split()), QUOTE_PREVIEW)
         value = f"> {discord.utils.escape_markdown(quote)}\n`{citation.doc}`"
-        fields.append((_truncate(name, FIELD_NAME_LIMIT), _truncate(value, FIELD_VALUE_LIMIT), False))
+        fields.append((truncate(name, FIELD_NAME_LIMIT), truncate(value, FIELD_VALUE_LIMIT), False))
     return fields
 
 
@@ -220,7 +199,7 @@ def _footer(reply: Reply) -> str | None:
     if not reply.citations:
         return None
     docs = ", ".join(dict.fromkeys(c.doc for c in reply.citations))
-    return _truncate(f"Sources: {docs}", FOOTER_LIMIT)
+    return truncate(f"Sources: {docs}", FOOTER_LIMIT)
 
 
 def _embeds(reply: Reply) -> list[discord.Embed]:
@@ -235,7 +214,7 @@ def _embeds(reply: Reply) -> list[discord.Embed]:
         )
     chunks = split_text(_description(reply), DESCRIPTION_LIMIT) or [""]
     first = discord.Embed(
-        title=_truncate(reply.title, TITLE_LIMIT) if reply.title else None,
+        title=truncate(reply.title, TITLE_LIMIT) if reply.title else None,
         description=chunks[0] or None,
         colour=colour,
     )

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.messages import Action, Citation, Reply
-from bot.render_text import STATUS_MARKS
+from bot.render_text import STATUS_MARKS, split_text, truncate
 
 Block = dict[str, Any]
 
@@ -39,33 +39,15 @@ def escape_mrkdwn(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _chunks(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
-    """Splits at line breaks (or spaces) so no piece exceeds `limit`; nothing is dropped."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = rest.rfind(" ", 0, limit)
-        if cut <= 0:
-            cut = limit
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip("\n ")
-    if rest.strip():
-        pieces.append(rest)
-    return pieces
-
-
 def _sections(mrkdwn: str) -> list[Block]:
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": piece}} for piece in _chunks(mrkdwn)]
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
+        for piece in split_text(mrkdwn, MAX_SECTION_TEXT)
+    ]
 
 
 def _header(title: str) -> Block:
-    return {"type": "header", "text": {"type": "plain_text", "text": _truncate(title, MAX_HEADER_TEXT)}}
+    return {"type": "header", "text": {"type": "plain_text", "text": truncate(title, MAX_HEADER_TEXT)}}
 
 
 def _citation_element(citation: Citation) -> dict[str, str]:
@@ -73,8 +55,8 @@ def _citation_element(citation: Citation) -> dict[str, str]:
     if citation.perspective:
         source += f" ({escape_mrkdwn(citation.perspective)})"
     quote = " ".join(citation.quote.split())
-    text = f"{source} — “{escape_mrkdwn(_truncate(quote, MAX_QUOTE))}”" if quote else source
-    return {"type": "mrkdwn", "text": _truncate(text, MAX_SECTION_TEXT)}
+    text = f"{source} — “{escape_mrkdwn(truncate(quote, MAX_QUOTE))}”" if quote else source
+    return {"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)}
 
 
 def _citation_blocks(citations: Sequence[Citation]) -> list[Block]:
@@ -89,7 +71,7 @@ def _citation_blocks(citations: Sequence[Citation]) -> list[Block]:
 def button(action: Action) -> Block:
     element: Block = {
         "type": "button",
-        "text": {"type": "plain_text", "text": _truncate(action.label, MAX_BUTTON_TEXT)},
+        "text": {"type": "plain_text", "text": truncate(action.label, MAX_BUTTON_TEXT)},
         "action_id": action.action_id.value,
         "value": action.value[:MAX_BUTTON_VALUE],
     }
@@ -164,7 +146,7 @@ def _fit(blocks: list[Block], limit: int) -> list[Block]:
 
 def fallback_text(reply: Reply) -> str:
     """The notification and screen-reader text: the core's full plain text, escaped, within Slack's cap."""
-    return _truncate(escape_mrkdwn(reply.text), MAX_FALLBACK_TEXT) or " "
+    return truncate(escape_mrkdwn(reply.text), MAX_FALLBACK_TEXT) or " "
 
 
 def message_payload(reply: Reply) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.messages import Action, ActionId, CheckLine, Citation, Image, Reply, ReplyKind, Section, Status
-from bot.render_text import STATUS_MARKS
+from bot.render_text import STATUS_MARKS, split_text
 from handlers.discord.render import (
     CONTENT_LIMIT,
     DESCRIPTION_LIMIT,
@@ -15,7 +15,6 @@ from handlers.discord.render import (
     FIELDS_PER_EMBED,
     OutgoingMessage,
     render_reply,
-    split_text,
 )
 
 
