@@ -16,7 +16,6 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -31,6 +30,7 @@ from bot.brain import Brain
 from bot.messages import ActionEvent, ActionId, Conversation, Image, Incoming, Reply
 from bot.reminders.service import AvatarSighting
 from handlers.slack.files import download_files
+from handlers.slack.profiles import SlackProfiles
 from handlers.slack.render import escape_mrkdwn, home_view, message_payload
 
 log = logging.getLogger("headshot.slack")
@@ -39,7 +39,6 @@ log = logging.getLogger("headshot.slack")
 SLACK_FAILURES = (SlackApiError, aiohttp.ClientError, TimeoutError)
 ACTION_IDS = re.compile("^(" + "|".join(re.escape(a.value) for a in ActionId) + ")$")
 HANDLED_MESSAGE_SUBTYPES = {None, "file_share", "thread_broadcast"}
-USER_CACHE_SECONDS = 600.0
 DEDUPE_SECONDS = 600.0
 DEDUPE_MAX = 10_000
 
@@ -87,13 +86,6 @@ BOLT_LOGGER = logging.getLogger("headshot.slack.bolt")
 BOLT_LOGGER.addFilter(_NoRequestBodiesInLogs())  # Bolt copies it to the loggers of its middleware
 
 
-@dataclass(frozen=True)
-class SlackUser:
-    tz: str | None = None
-    is_admin: bool = False
-    name: str | None = None
-
-
 class _SeenMessages:
     """Messages already answered, by (team, channel, ts): a Slack retry and the `message` twin of an
     `app_mention` carry the same ts, so each is answered once."""
@@ -136,13 +128,21 @@ def _retry_number(req: AsyncBoltRequest) -> int:
 
 
 class SlackAdapter:
-    def __init__(self, brain: Brain, client: AsyncWebClient, *, bot_token: str, api_url: str) -> None:
+    def __init__(
+        self,
+        brain: Brain,
+        client: AsyncWebClient,
+        *,
+        bot_token: str,
+        api_url: str,
+        profiles: SlackProfiles | None = None,
+    ) -> None:
         self.brain = brain
         self.client = client
         self.bot_token = bot_token
         self.api_url = api_url
+        self.profiles = profiles or SlackProfiles(client)
         self._seen = _SeenMessages()
-        self._users: dict[str, tuple[float, SlackUser]] = {}
         self._in_flight: set[asyncio.Task[Any]] = set()
 
     def build_app(self, *, signing_secret: str | None, process_before_response: bool = False) -> AsyncApp:
@@ -218,7 +218,7 @@ class SlackAdapter:
         await ack()
         user = str(command.get("user_id", ""))
         channel = str(command.get("channel_id", ""))
-        profile = await self.user(user)
+        profile = await self.profiles.get(user)
         incoming = Incoming(
             conversation=Conversation("slack", str(command.get("team_id", "")), channel, user),
             text=plain_text_of(str(command.get("text", "")), None),
@@ -245,7 +245,7 @@ class SlackAdapter:
         container = body.get("container") or {}
         channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
         thread = (body.get("message") or {}).get("thread_ts")
-        profile = await self.user(user)
+        profile = await self.profiles.get(user)
         event = ActionEvent(
             conversation=Conversation("slack", team, channel, user, thread),
             action_id=str(action.get("action_id", "")),
@@ -279,7 +279,7 @@ class SlackAdapter:
     async def on_user_change(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         user = event.get("user") or {}
         team = str(user.get("team_id") or body.get("team_id") or "")
-        self._users.pop(str(user.get("id", "")), None)  # a changed profile may have a new time zone
+        self.profiles.forget(str(user.get("id", "")))  # a changed profile may have a new time zone
         sighting = self._sighting(user)
         if sighting is None:
             return
@@ -311,7 +311,7 @@ class SlackAdapter:
             if files
             else ()
         )
-        profile = await self.user(user)
+        profile = await self.profiles.get(user)
         incoming = Incoming(
             conversation=Conversation("slack", team, channel, user, thread),
             text=plain_text_of(str(event.get("text") or ""), bot_user_id),
@@ -393,25 +393,6 @@ class SlackAdapter:
                 ephemeral=False,
                 payload={"text": f"I couldn’t attach the suggested crop: {reason}."},
             )
-
-    async def user(self, user_id: str) -> SlackUser:
-        """Time zone, admin flag and name from users.info, cached for a few minutes."""
-        cached = self._users.get(user_id)
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
-        try:
-            response = await self.client.users_info(user=user_id)
-        except SLACK_FAILURES as exc:
-            log.warning("users.info failed; no time zone or admin flag", extra=_err(exc))
-            return SlackUser()
-        data = response.get("user") or {}
-        profile = SlackUser(
-            tz=data.get("tz") or None,
-            is_admin=bool(data.get("is_admin") or data.get("is_owner") or data.get("is_primary_owner")),
-            name=(data.get("profile") or {}).get("display_name") or data.get("real_name") or data.get("name"),
-        )
-        self._users[user_id] = (time.monotonic() + USER_CACHE_SECONDS, profile)
-        return profile
 
     # --- outdated photos ----------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cli import Runtime
 from handlers.slack.app import SlackAdapter
+from handlers.slack.profiles import SlackProfiles
 from handlers.slack.sender import SlackSender
 
 log = logging.getLogger("headshot.slack")
@@ -110,11 +111,16 @@ async def run_slack(runtime: Runtime, stopping: asyncio.Event, *, host: str = "0
         raise SlackStartError(f"Slack rejected the bot token ({exc.response.get('error')})") from exc
     team = str(identity.get("team_id") or "")
 
+    profiles = SlackProfiles(client)
     adapter = SlackAdapter(
-        runtime.brain, client, bot_token=config.slack_bot_token, api_url=config.slack_api_url
+        runtime.brain,
+        client,
+        bot_token=config.slack_bot_token,
+        api_url=config.slack_api_url,
+        profiles=profiles,
     )
     app = adapter.build_app(signing_secret=config.slack_signing_secret)
-    runtime.senders.register("slack", SlackSender(client))
+    runtime.senders.register("slack", SlackSender(client, profiles))
     sweeper = asyncio.create_task(_sweep_forever(adapter, team, stopping))
     try:
         if config.slack_app_token:

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.reminders.delivery import Delivery, PermanentDeliveryError, TransientDeliveryError
+from handlers.slack.profiles import SlackProfiles
 from handlers.slack.render import message_payload
 
 log = logging.getLogger("headshot.slack.sender")
@@ -66,8 +67,9 @@ def delivery_error(exc: SlackApiError) -> TransientDeliveryError | PermanentDeli
 class SlackSender:
     """The `Sender` registered for the "slack" platform."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, profiles: SlackProfiles | None = None) -> None:
         self.client = client
+        self.profiles = profiles or SlackProfiles(client)
 
     async def deliver(self, delivery: Delivery) -> None:
         user = delivery.conversation.user
@@ -82,10 +84,4 @@ class SlackSender:
         log.info("delivered reminder %s over Slack", delivery.reminder_id)
 
     async def user_timezone(self, workspace: str, user: str) -> str | None:
-        try:
-            response = await self.client.users_info(user=user)
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            log.warning("no time zone for a Slack user", extra={"error_type": type(exc).__name__})
-            return None
-        tz = (response.get("user") or {}).get("tz")
-        return tz if isinstance(tz, str) and tz else None
+        return (await self.profiles.get(user)).tz
