@@ -122,10 +122,10 @@ def _timestamp(record: logging.LogRecord) -> str:
     )
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: ts, level, logger, event, then the record's extras, then the error."""
+class _EventFormatter(logging.Formatter):
+    """The fields of one event: ts, level, logger, event, then the record's extras, then the error."""
 
-    def format(self, record: logging.LogRecord) -> str:
+    def fields(self, record: logging.LogRecord) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "ts": _timestamp(record),
             "level": record.levelname,
@@ -138,6 +138,14 @@ class JsonFormatter(logging.Formatter):
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
             entry["error"] = record.exc_text
+        return entry
+
+
+class JsonFormatter(_EventFormatter):
+    """One JSON object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = self.fields(record)
         if record.stack_info:
             entry["stack"] = record.stack_info
         return json.dumps(entry, default=str, ensure_ascii=False)
@@ -151,23 +159,11 @@ def _text_value(value: object) -> str:
     return text if _BARE_VALUE.match(text) else json.dumps(text, ensure_ascii=False)
 
 
-class KeyValueFormatter(logging.Formatter):
+class KeyValueFormatter(_EventFormatter):
     """`ts=… level=… logger=… event="…" key=value …` on one line; a traceback is folded into `error=`."""
 
     def format(self, record: logging.LogRecord) -> str:
-        fields: dict[str, object] = {
-            "ts": _timestamp(record),
-            "level": record.levelname,
-            "logger": record.name,
-            "event": record.getMessage(),
-        }
-        for key, value in _extras(record).items():
-            fields.setdefault(key, value)
-        if record.exc_info and not record.exc_text:
-            record.exc_text = self.formatException(record.exc_info)
-        if record.exc_text:
-            fields["error"] = record.exc_text
-        return " ".join(f"{key}={_text_value(value)}" for key, value in fields.items())
+        return " ".join(f"{key}={_text_value(value)}" for key, value in self.fields(record).items())
 
 
 def configure_logging(
