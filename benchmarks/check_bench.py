@@ -30,9 +30,9 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.shared_data import shared_path  # noqa: E402
 from bot.photo.faces import detect_faces  # noqa: E402
 from bot.photo.review import analyze_bytes  # noqa: E402
-from tests.conftest import shared_path  # noqa: E402
 from tests.photo.helpers import DEGRADATIONS, degraded, flagged, good_headshots, manifest  # noqa: E402
 
 NOW = datetime.now(UTC)

@@ -25,10 +25,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.shared_data import shared_path  # noqa: E402
 from bot.cli import Runtime  # noqa: E402
 from bot.config import BUNDLED_KNOWLEDGE_DIR, Config  # noqa: E402
 from handlers.discord.run import run_discord  # noqa: E402
-from tests.conftest import shared_path  # noqa: E402
 from tests.fakes.discord_api import FakeDiscord  # noqa: E402
 
 SMALL_PHOTO = "interfaces_050_man_glasses_grey_background_256px.jpg"

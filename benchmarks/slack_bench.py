@@ -24,11 +24,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.shared_data import shared_path  # noqa: E402
 from bot.brain import Brain  # noqa: E402
 from bot.config import BUNDLED_KNOWLEDGE_DIR, Config  # noqa: E402
 from handlers.slack.app import SlackAdapter  # noqa: E402
 from handlers.slack.run import build_client, start_http  # noqa: E402
-from tests.conftest import shared_path  # noqa: E402
 from tests.fakes.slack_api import FakeSlackApi, post_event  # noqa: E402
 
 SECRET = "bench-secret"

@@ -1,4 +1,4 @@
-"""Shared test fixtures: where the shared data lives, and a fresh configuration per test."""
+"""Shared test fixtures: where the test data lives, and a fresh configuration per test."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ import pytest
 from bot.config import BUNDLED_KNOWLEDGE_DIR, Config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SHARED = PROJECT_ROOT.parent / "shared"
+TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
-def shared_path(*parts: str) -> Path:
-    """A file from ../shared; a missing one fails the test loudly instead of skipping it."""
-    path = SHARED.joinpath(*parts)
+def data_path(*parts: str) -> Path:
+    """A file from tests/data (its origin and licence are in tests/data/README.md); a missing one fails
+    the test loudly instead of skipping it."""
+    path = TEST_DATA.joinpath(*parts)
     if not path.exists():
-        raise FileNotFoundError(f"shared test data missing: {path} (the checkout needs ../shared beside it)")
+        raise FileNotFoundError(f"test data missing: {path}")
     return path
 
 

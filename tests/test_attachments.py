@@ -8,9 +8,9 @@ import pytest
 from aiohttp import web
 
 from bot.attachments import fetch_attachment, is_trusted_url, not_an_image_problem, trusted_hosts
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
-PHOTO = shared_path("photos", "interfaces_001_woman_lakeside.jpg").read_bytes()
+PHOTO = data_path("photos", "interfaces_001_woman_lakeside.jpg").read_bytes()
 TOKEN = "xoxb-secret-token"
 
 

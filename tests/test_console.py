@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.brain import Brain
 from bot.config import Config
 from handlers.console import run_console
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 
 def chat(config: Config, *lines: str) -> str:
@@ -25,7 +25,7 @@ def test_a_question_is_answered_with_its_sources(config: Config) -> None:
 
 
 def test_a_photo_review_lists_each_check_once_with_score_and_crop(config: Config) -> None:
-    photo = shared_path("photos", "biden_official_portrait.jpg")
+    photo = data_path("photos", "biden_official_portrait.jpg")
     out = chat(config, f"check {photo}")
     assert out.count("Score: ") == 1
     assert out.count("face_count:") == 1
@@ -34,7 +34,7 @@ def test_a_photo_review_lists_each_check_once_with_score_and_crop(config: Config
 
 
 def test_a_picture_without_a_face_offers_no_refresh_reminder(config: Config) -> None:
-    out = chat(config, f"check {shared_path('photos', 'sand_dunes.jpg')}")
+    out = chat(config, f"check {data_path('photos', 'sand_dunes.jpg')}")
     assert "couldn't find a face" in out
     assert "Remind me in a year" not in out
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import Config
 from bot.render_text import STATUS_MARKS
-from tests.conftest import shared_path
+from tests.conftest import data_path
 from tests.discord.conftest import RunningBot, running_bot
 from tests.fakes.discord_api import INTENT_GUILD_MEMBERS, INTENT_MESSAGE_CONTENT, FakeDiscord, RecordedRequest
 
@@ -92,7 +92,7 @@ async def test_slash_ask_defers_then_follows_up_with_a_cited_answer(bot: Running
 
 async def test_slash_check_with_an_attached_photo_shows_the_checks_and_the_crop(bot: RunningBot) -> None:
     fake = bot.fake
-    photo = shared_path("photos", FACE_PHOTO).read_bytes()
+    photo = data_path("photos", FACE_PHOTO).read_bytes()
     attachment = fake.add_attachment(FACE_PHOTO, photo, "image/jpeg")
     _, token = await fake.send_slash_command("check", {"photo": attachment, "platform": "linkedin"})
 
@@ -153,7 +153,7 @@ async def test_a_dm_gets_an_answer_in_the_dm(bot: RunningBot) -> None:
 
 async def test_a_dm_with_a_photo_gets_the_photo_check(bot: RunningBot) -> None:
     fake = bot.fake
-    await fake.send_dm("for github", attachments=[shared_path("photos", "obama_small_320x240.jpg")])
+    await fake.send_dm("for github", attachments=[data_path("photos", "obama_small_320x240.jpg")])
     dm = f"/channels/{fake.dm_channel_id(fake.USER_ID)}/messages"
     reply = await fake.wait_for_request("POST", dm, timeout=PHOTO_TIMEOUT)
     assert "GitHub" in _text_of(reply)

@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from tests.conftest import PROJECT_ROOT, shared_path
+from tests.conftest import PROJECT_ROOT, data_path
 from tests.fakes.discord_api import FakeDiscord
 
 STARTUP_TIMEOUT = 60  # a fresh interpreter imports discord.py, SQLAlchemy and the knowledge base
@@ -43,7 +43,7 @@ async def test_headshot_serve_answers_a_mention_a_dm_photo_and_a_slash_command(t
             mention_reply = await fake.wait_for_request("POST", f"/channels/{fake.CHANNEL_ID}/messages")
             assert mention_reply.json["embeds"]
 
-            photo = shared_path("photos", "obama_small_320x240.jpg").read_bytes()
+            photo = data_path("photos", "obama_small_320x240.jpg").read_bytes()
             await fake.send_dm("", attachments=[fake.add_attachment("me.jpg", photo, "image/jpeg")])
             dm = f"/channels/{fake.dm_channel_id(fake.USER_ID)}/messages"
             photo_reply = await fake.wait_for_request("POST", dm, timeout=STARTUP_TIMEOUT)

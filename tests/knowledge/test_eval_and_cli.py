@@ -14,7 +14,7 @@ from benchmarks.kb_eval import expected_sources, score
 from bot.config import BUNDLED_KNOWLEDGE_DIR
 from bot.knowledge import KnowledgeBase
 from handlers.cli import main
-from tests.conftest import PROJECT_ROOT, shared_path
+from tests.conftest import PROJECT_ROOT, data_path
 
 GUIDE = "001_a0b1ea636eeea8d7"
 
@@ -32,7 +32,7 @@ def _scored(path: Path) -> dict[str, Any]:
 
 def test_dev_set_meets_its_thresholds() -> None:
     # measured: hit@1 0.867, hit@3 1.000, MRR@10 0.917, D 1.00, FD 0.00 (benchmarks/kb_eval.py)
-    result = _scored(shared_path("eval", "questions.jsonl"))
+    result = _scored(data_path("eval", "questions.jsonl"))
     assert result["hit@1"] >= 0.83
     assert result["hit@3"] >= 0.96
     assert result["mrr@10"] >= 0.88
@@ -128,7 +128,7 @@ def test_kb_commands_index_an_operators_folder(
 ) -> None:
     folder = tmp_path / "knowledge"
     folder.mkdir()
-    shutil.copy(shared_path("seeds", f"{GUIDE}.txt"), folder)
+    shutil.copy(data_path("seeds", f"{GUIDE}.txt"), folder)
     (folder / "notes.txt").write_text("Studio prices in Lisbon\n\nA studio headshot costs about 90 euros.\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HEADSHOT_KNOWLEDGE_DIR", str(folder))

@@ -14,7 +14,7 @@ from bot.knowledge import KnowledgeBase
 from bot.knowledge.context import FollowUpContext
 from bot.knowledge.passages import MAX_PASSAGE_CHARS
 from bot.messages import Conversation, Incoming, ReplyKind
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 STUDIO = "000_3167d08d3960b67c"
 GUIDE = "001_a0b1ea636eeea8d7"
@@ -27,7 +27,7 @@ def kb() -> KnowledgeBase:
 
 def test_seed_documents_are_bundled_verbatim_with_metadata(kb: KnowledgeBase) -> None:
     for stem in (STUDIO, GUIDE):
-        seed = shared_path("seeds", f"{stem}.txt")
+        seed = data_path("seeds", f"{stem}.txt")
         assert (BUNDLED_KNOWLEDGE_DIR / seed.name).read_bytes() == seed.read_bytes()
     documents = {d.id: d for d in kb.documents}
     assert set(documents) == {STUDIO, GUIDE}
@@ -180,7 +180,7 @@ def test_cite_quotes_the_advice_the_photo_review_needs(kb: KnowledgeBase) -> Non
 
 def test_an_operator_dropped_document_is_indexed(tmp_path: Path) -> None:
     for stem in (STUDIO, GUIDE):
-        shutil.copy(shared_path("seeds", f"{stem}.txt"), tmp_path)
+        shutil.copy(data_path("seeds", f"{stem}.txt"), tmp_path)
     shutil.copy(BUNDLED_KNOWLEDGE_DIR / "metadata.json", tmp_path)
     (tmp_path / "team-policy.md").write_text(
         "# Our team's headshot policy\n\n"

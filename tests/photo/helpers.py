@@ -9,22 +9,34 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from PIL import Image, ImageEnhance, ImageFilter
 
 from bot.photo.review import PhotoResult, analyze_bytes
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
 
 @functools.cache
 def manifest() -> list[dict[str, Any]]:
-    images: list[dict[str, Any]] = json.loads(shared_path("photos", "manifest.json").read_text())["images"]
+    images: list[dict[str, Any]] = json.loads(data_path("photos", "manifest.json").read_text())["images"]
     return images
 
 
 def photo_bytes(name: str) -> bytes:
-    return shared_path("photos", name).read_bytes()
+    return data_path("photos", name).read_bytes()
+
+
+@functools.cache
+def large_jpeg(width: int = 6000, height: int = 4000) -> bytes:
+    """A 24 MP camera-sized JPEG, made from a real portrait (a 24 MP original would weigh on the clone)."""
+    with Image.open(data_path("photos", "interfaces_047_man_white_background.jpg")) as source:
+        image = source.convert("RGB").resize((width, height), Image.Resampling.BILINEAR)
+    # Sensor-like grain, so the file weighs what a camera's does (an upscale alone compresses to little).
+    grain = np.random.default_rng(24).integers(-12, 13, (height, width, 3), dtype=np.int16)
+    noisy = np.clip(np.asarray(image, dtype=np.int16) + grain, 0, 255).astype(np.uint8)
+    return _jpeg(Image.fromarray(noisy), quality=90)
 
 
 @functools.cache
@@ -60,6 +72,6 @@ DEGRADATIONS: dict[str, tuple[Callable[[Image.Image], bytes], str]] = {
 
 def degraded(name: str, kind: str) -> PhotoResult:
     make, _ = DEGRADATIONS[kind]
-    with Image.open(shared_path("photos", name)) as source:
+    with Image.open(data_path("photos", name)) as source:
         image = source.convert("RGB")
     return analyze_bytes(make(image), filename=f"{kind}-{name}", platform="generic", now=NOW)

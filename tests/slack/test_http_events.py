@@ -11,7 +11,7 @@ import pytest
 
 from bot.messages import ActionEvent, ActionId, Conversation
 from handlers.slack.run import build_client
-from tests.conftest import shared_path
+from tests.conftest import data_path
 from tests.fakes.slack_api import FakeSlackApi, post_event
 from tests.slack.conftest import SECRET, SlackBot, event_callback, message_ts
 
@@ -73,7 +73,7 @@ async def test_mention_is_answered_in_its_thread_with_cited_sources(
 async def test_dm_with_a_photo_is_downloaded_reviewed_and_the_crop_uploaded(
     slack: FakeSlackApi, bot: SlackBot
 ) -> None:
-    data = shared_path("photos", PHOTO).read_bytes()
+    data = data_path("photos", PHOTO).read_bytes()
     file = slack.add_file("F1", data, name=PHOTO)
     ts = message_ts()
     dm = {
@@ -326,7 +326,7 @@ async def test_without_files_write_the_review_still_arrives_and_the_user_hears_w
     slack: FakeSlackApi, bot: SlackBot
 ) -> None:
     slack.script("files.getUploadURLExternal", error="missing_scope")
-    file = slack.add_file("F1", shared_path("photos", PHOTO).read_bytes(), name=PHOTO)
+    file = slack.add_file("F1", data_path("photos", PHOTO).read_bytes(), name=PHOTO)
     dm = {
         "type": "message",
         "subtype": "file_share",
@@ -375,7 +375,7 @@ async def test_files_too_large_or_not_images_are_refused_without_downloading(
 
 
 async def test_a_photo_with_a_mention_is_reviewed_in_the_thread(slack: FakeSlackApi, bot: SlackBot) -> None:
-    file = slack.add_file("F3", shared_path("photos", PHOTO).read_bytes(), name=PHOTO)
+    file = slack.add_file("F3", data_path("photos", PHOTO).read_bytes(), name=PHOTO)
     ts = message_ts()
     mention = {
         "type": "app_mention",
@@ -421,7 +421,7 @@ async def test_a_login_page_instead_of_the_photo_gets_a_clear_reply(
     slack: FakeSlackApi, bot: SlackBot
 ) -> None:
     slack.files_read_granted = False
-    file = slack.add_file("F4", shared_path("photos", PHOTO).read_bytes(), name=PHOTO)
+    file = slack.add_file("F4", data_path("photos", PHOTO).read_bytes(), name=PHOTO)
     dm = {
         "type": "message",
         "subtype": "file_share",

@@ -17,7 +17,7 @@ from handlers.slack import run_slack
 from handlers.slack.app import SlackAdapter
 from handlers.slack.run import SlackStartError, build_client
 from handlers.slack.sender import SlackSender
-from tests.conftest import shared_path
+from tests.conftest import data_path
 from tests.fakes.slack_api import FakeSlackApi, post_event
 from tests.slack.conftest import SECRET, RecordingBrain, SlackBot, event_callback, message_ts
 
@@ -223,7 +223,7 @@ async def test_stopping_finishes_the_answers_already_acknowledged(
     slack: FakeSlackApi, http_mode: tuple[Running, int]
 ) -> None:
     running, port = http_mode
-    file = slack.add_file("F1", shared_path("photos", PHOTO).read_bytes(), name=PHOTO)
+    file = slack.add_file("F1", data_path("photos", PHOTO).read_bytes(), name=PHOTO)
     dm = {
         "type": "message",
         "subtype": "file_share",

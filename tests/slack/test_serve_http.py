@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.conftest import PROJECT_ROOT, shared_path
+from tests.conftest import PROJECT_ROOT, data_path
 from tests.fakes.slack_api import FakeSlackApi, post_event
 from tests.slack.conftest import SECRET, event_callback, message_ts
 
@@ -90,7 +90,7 @@ async def test_serve_answers_slack_over_http_and_stops_cleanly(
     answer = await slack.wait_for_call("chat.postMessage", timeout=60)
     assert (answer["channel"], answer["thread_ts"]) == ("C1", ts)
 
-    file = slack.add_file("F1", shared_path("photos", PHOTO).read_bytes(), name=PHOTO)
+    file = slack.add_file("F1", data_path("photos", PHOTO).read_bytes(), name=PHOTO)
     dm = {
         "type": "message",
         "subtype": "file_share",
