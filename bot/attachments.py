@@ -18,8 +18,8 @@ from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
-from bot.brain import MAX_UPLOAD_BYTES
 from bot.messages import Attachment
+from bot.photo.limits import MAX_UPLOAD_BYTES
 
 log = logging.getLogger("headshot.attachments")
 

@@ -34,9 +34,6 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-"""Largest photo an adapter downloads; larger files get a friendly refusal before any download."""
-
 _CHECK_WORDS = re.compile(r"^\s*(check|review|analy[sz]e|rate)\b[\s:]*", re.IGNORECASE)
 _ASK_WORD = re.compile(r"^\s*ask\b[\s:]*", re.IGNORECASE)
 _HELP = re.compile(r"^\s*(help|\?|commands|what can you do\??|usage)\s*[.!?]*\s*$", re.IGNORECASE)

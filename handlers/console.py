@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.attachments import IMAGE_EXTENSIONS, too_large_problem
-from bot.brain import MAX_UPLOAD_BYTES, Brain
+from bot.brain import Brain
 from bot.messages import Attachment, Conversation, Incoming
+from bot.photo.limits import MAX_UPLOAD_BYTES
 from bot.reminders.delivery import Delivery
 from bot.render_text import render_text
 

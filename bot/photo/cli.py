@@ -33,7 +33,8 @@ RESET = "\033[0m"
 
 
 def run_check(args: argparse.Namespace, runtime: Runtime) -> int:
-    from bot.photo.review import PhotoResult, analyze_bytes, crop_images, max_upload_bytes
+    from bot.photo.limits import MAX_UPLOAD_BYTES
+    from bot.photo.review import PhotoResult, analyze_bytes, crop_images
 
     now = datetime.now(UTC)
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
@@ -46,7 +47,7 @@ def run_check(args: argparse.Namespace, runtime: Runtime) -> int:
         if total > 3 and not args.json:
             print(f"[{index}/{total}] {path_text}", file=sys.stderr)
         path = Path(path_text)
-        data, read_error = _read(path, max_upload_bytes())
+        data, read_error = _read(path, MAX_UPLOAD_BYTES)
         if read_error is not None:
             result = PhotoResult(path.name, _spec(args.platform), error=read_error)
         else:

@@ -11,6 +11,7 @@ from datetime import datetime
 from bot.messages import Action, ActionId, CheckLine, Citation, Image, Reply, ReplyKind, Status
 from bot.photo.analysis import Analysis, analyze
 from bot.photo.crop import render_crop
+from bot.photo.limits import MAX_UPLOAD_BYTES
 from bot.photo.loading import PhotoError, load_photo
 from bot.photo.platforms import PlatformSpec, platform_spec
 
@@ -31,17 +32,11 @@ class PhotoResult:
     original_size: tuple[int, int] = (0, 0)
 
 
-def max_upload_bytes() -> int:
-    from bot.brain import MAX_UPLOAD_BYTES
-
-    return MAX_UPLOAD_BYTES
-
-
 def analyze_bytes(data: bytes, *, filename: str, platform: str, now: datetime) -> PhotoResult:
     spec = platform_spec(platform)
     started = time.perf_counter()
     try:
-        loaded = load_photo(data, max_bytes=max_upload_bytes())
+        loaded = load_photo(data, max_bytes=MAX_UPLOAD_BYTES)
     except PhotoError as problem:
         return PhotoResult(filename, spec, error=str(problem))
     try:
@@ -72,7 +67,7 @@ def crop_images(data: bytes, result: PhotoResult) -> tuple[bytes, bytes] | None:
             result.analysis.rotation,
             result.platform,
             original_longest=max(result.original_size),
-            max_bytes=max_upload_bytes(),
+            max_bytes=MAX_UPLOAD_BYTES,
         )
     except PhotoError:
         return None

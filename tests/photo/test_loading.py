@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bot.brain import MAX_UPLOAD_BYTES
 from bot.cli import main as cli_main
+from bot.photo.limits import MAX_UPLOAD_BYTES
 from bot.photo.loading import PhotoError, load_photo
 from bot.photo.review import analyze_bytes
 from tests.photo.helpers import NOW, large_jpeg, photo_bytes
