@@ -20,9 +20,10 @@ from bot.messages import (
     Attachment,
     Conversation,
     Incoming,
+    Paragraph,
     Reply,
     ReplyKind,
-    Section,
+    Title,
 )
 from bot.reminders.commands import looks_like_reminder_command
 
@@ -127,19 +128,18 @@ class Brain:
             return self._check(incoming, text)
         if not text:
             return [
-                Reply(
-                    text="Ask me anything about headshots, post a photo to check, or say “help”.",
-                    kind=ReplyKind.HELP,
+                Reply.plain(
+                    "Ask me anything about headshots, post a photo to check, or say “help”.", ReplyKind.HELP
                 )
             ]
         if _HELP.match(text):
             return [help_reply()]
         if _CHECK_WORDS.match(text) and len(text.split()) <= 4:
             return [
-                Reply(
-                    text="Attach a photo to your message (or post it here) and I’ll check it. Add “for "
+                Reply.plain(
+                    "Attach a photo to your message (or post it here) and I’ll check it. Add “for "
                     "linkedin”, “for slack”, “for discord” or “for github” to check it for that platform.",
-                    kind=ReplyKind.HELP,
+                    ReplyKind.HELP,
                 )
             ]
         if looks_like_reminder_command(text):  # regex only: plain questions never open the store
@@ -148,7 +148,7 @@ class Brain:
                 return handled
         question = _ASK_WORD.sub("", text, count=1)
         if not question.strip():
-            return [Reply(text="What would you like to know about headshots?", kind=ReplyKind.HELP)]
+            return [Reply.plain("What would you like to know about headshots?", ReplyKind.HELP)]
         answer = self.knowledge.ask(question, conversation_key=incoming.conversation.key())
         return [self.knowledge.reply_for(answer)]
 
@@ -205,13 +205,12 @@ def _is_database_locked(exc: BaseException) -> bool:
 
 
 def help_reply() -> Reply:
+    lines = HELP_TEXT.splitlines()
     return Reply(
-        text=HELP_TEXT,
-        kind=ReplyKind.HELP,
-        title="How I can help",
-        sections=tuple(Section(body=line.lstrip("• ")) for line in HELP_TEXT.splitlines()[1:]),
+        ReplyKind.HELP,
+        (Title("How I can help"), Paragraph(lines[0]), *(Paragraph(line) for line in lines[1:])),
     )
 
 
 def error_reply(message: str) -> Reply:
-    return Reply(text=message, kind=ReplyKind.ERROR, private=True)
+    return Reply.plain(message, ReplyKind.ERROR, private=True)

@@ -7,8 +7,9 @@ Nothing here knows about any platform.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 
 @dataclass(frozen=True)
@@ -85,17 +86,10 @@ class ReplyKind(StrEnum):
 
 
 @dataclass(frozen=True)
-class Section:
-    body: str  # plain text; adapters escape it for their markup
-    heading: str | None = None
-    label: str | None = None  # whose view this is, e.g. "Studio's view (argues for professional photos)"
-
-
-@dataclass(frozen=True)
 class Citation:
     title: str
     doc: str  # document id: its file stem under knowledge/
-    quote: str
+    quote: str = ""
     perspective: str = ""
 
 
@@ -122,23 +116,153 @@ class Image:
     alt: str = ""
 
 
-@dataclass(frozen=True)
-class Reply:
-    """One message to the user.
+# --- the parts of a reply, in the order they are shown ------------------------------------------------
 
-    `text` is always a complete plain-text rendering (notifications, screen readers, the console);
-    the structured parts let an adapter render the same content natively.
-    """
+
+@dataclass(frozen=True)
+class Title:
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str  # plain text; adapters escape it for their markup
+    heading: str | None = None
+    label: str | None = None  # whose view this is, e.g. "Studio's view (argues for professional photos)"
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Words quoted from a document, with where they come from."""
 
     text: str
-    kind: ReplyKind = ReplyKind.ANSWER
-    title: str | None = None
-    sections: tuple[Section, ...] = ()
-    citations: tuple[Citation, ...] = ()
-    checks: tuple[CheckLine, ...] = ()
-    score: int | None = None
-    fixes: tuple[str, ...] = ()
-    actions: tuple[Action, ...] = ()
-    images: tuple[Image, ...] = ()
+    source: Citation
+    heading: str | None = None  # e.g. "The other side"
+    label: str | None = None  # whose view the document gives, e.g. "Balanced guide"
+
+
+@dataclass(frozen=True)
+class Checks:
+    lines: tuple[CheckLine, ...]
+
+
+@dataclass(frozen=True)
+class Score:
+    value: int
+    out_of: int = 100
+
+
+@dataclass(frozen=True)
+class Fixes:
+    items: tuple[str, ...]
+    heading: str = "Top fixes"
+
+
+@dataclass(frozen=True)
+class Sources:
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class Buttons:
+    actions: tuple[Action, ...]
+
+
+@dataclass(frozen=True)
+class Images:
+    images: tuple[Image, ...]
+
+
+Part = Title | Paragraph | Quote | Checks | Score | Fixes | Sources | Buttons | Images
+
+_P = TypeVar("_P", bound=Part)
+
+STATUS_MARKS = {Status.PASS: "✓", Status.WARN: "!", Status.FAIL: "✗", Status.SKIP: "–"}
+
+
+def _spaced(check_id: str) -> str:
+    return check_id.replace("_", " ")
+
+
+def source_line(citation: Citation) -> str:
+    return citation.title + (f" ({citation.perspective})" if citation.perspective else "")
+
+
+def part_text(part: Part) -> str:
+    """The reference plain-text rendering of one part: what the console prints, what a notification or a
+    screen reader gets, and what an adapter shows for a part it has no native form for."""
+    match part:
+        case Title(text):
+            return text
+        case Paragraph(text, heading, label):
+            return "\n".join([*([heading] if heading else []), *([f"[{label}]"] if label else []), text])
+        case Quote(text, source, heading, label):
+            quoted = f"“{' '.join(text.split())}”\n— {f'{label}: ' if label else ''}{source.title}"
+            return f"{heading}:\n{quoted}" if heading else quoted
+        case Checks(lines):
+            return "\n".join(f"  {STATUS_MARKS[c.status]} {_spaced(c.id)}: {c.message}" for c in lines)
+        case Score(value, out_of):
+            return f"Score: {value}/{out_of}"
+        case Fixes(items, heading):
+            return "\n".join([f"{heading}:", *(f"  {n}. {fix}" for n, fix in enumerate(items, 1))])
+        case Sources(citations):
+            return "\n".join(["Sources:", *(f"  — {source_line(c)}" for c in citations)])
+        case Buttons(actions):
+            return "Options: " + " · ".join(a.label for a in actions)
+        case Images(images):
+            return "\n".join(f"[image: {image.filename}]" for image in images)
+    raise TypeError(f"not a reply part: {part!r}")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to the user: an ordered sequence of typed parts.
+
+    Every adapter renders the parts it knows natively (Block Kit, Discord embeds) and falls back to
+    `part_text` for any other, so no renderer decides on its own what to leave out. `text` is the whole
+    reply in the reference rendering (console, notifications, screen readers).
+    """
+
+    kind: ReplyKind
+    parts: tuple[Part, ...]
     private: bool = False  # ephemeral or in a DM: reminder lists, errors
-    extras: dict[str, str] = field(default_factory=dict)
+    reminder_id: int | None = None  # the reminder this reply is about, for the adapters' logs and tests
+
+    @classmethod
+    def plain(cls, text: str, kind: ReplyKind = ReplyKind.ANSWER, *, private: bool = False) -> Reply:
+        return cls(kind, (Paragraph(text),), private=private)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(part_text(part) for part in self.parts if not isinstance(part, Images | Buttons))
+
+    def first(self, kind: type[_P]) -> _P | None:
+        return next((part for part in self.parts if isinstance(part, kind)), None)
+
+    @property
+    def title(self) -> str | None:
+        title = self.first(Title)
+        return title.text if title else None
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        return tuple(a for part in self.parts if isinstance(part, Buttons) for a in part.actions)
+
+    @property
+    def images(self) -> tuple[Image, ...]:
+        return tuple(i for part in self.parts if isinstance(part, Images) for i in part.images)
+
+    @property
+    def checks(self) -> tuple[CheckLine, ...]:
+        return tuple(c for part in self.parts if isinstance(part, Checks) for c in part.lines)
+
+    @property
+    def score(self) -> int | None:
+        score = self.first(Score)
+        return score.value if score else None
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        quoted = [part.source for part in self.parts if isinstance(part, Quote)]
+        listed = [c for part in self.parts if isinstance(part, Sources) for c in part.citations]
+        return tuple(dict.fromkeys([*listed, *quoted]))

@@ -28,7 +28,7 @@ def test_a_photo_review_lists_each_check_once_with_score_and_crop(config: Config
     photo = data_path("photos", "biden_official_portrait.jpg")
     out = chat(config, f"check {photo}")
     assert out.count("Score: ") == 1
-    assert out.count("face_count:") == 1
+    assert out.count("face count:") == 1
     assert "-generic-crop.jpg" in out
     assert "Remind me in a year" in out
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.knowledge.passages import Passage
-from bot.messages import Citation, Reply, ReplyKind, Section
+from bot.messages import Citation, Paragraph, Part, Quote, Reply, ReplyKind, Sources, Title
 
 SUPPORT_RATIO = 0.45
 """A passage joins the answer when it scores at least this share of the best one."""
@@ -31,7 +31,7 @@ class Answer:
     answered: bool
     answer: str
     passages: list[RankedPassage] = field(default_factory=list)
-    sections: list[Section] = field(default_factory=list)
+    parts: list[Part] = field(default_factory=list)  # what the reply shows, before its title and sources
     quoted: list[RankedPassage] = field(default_factory=list)  # the passages the answer relies on
     note: str | None = None  # e.g. "I answer in English."
 
@@ -56,13 +56,8 @@ def citation_for(passage: Passage, quote: str | None = None) -> Citation:
     return Citation(passage.title, passage.doc, quote or passage.text, passage.perspective)
 
 
-def _section(passage: Passage, heading: str | None = None) -> Section:
-    body = passage.text
-    section_heading = heading
-    if passage.section and body.startswith(passage.section):
-        body = body[len(passage.section) :].strip()
-        section_heading = heading or passage.section
-    return Section(body=body, heading=section_heading, label=passage.label or passage.title)
+def _quote(passage: Passage, heading: str | None = None) -> Quote:
+    return Quote(passage.text, citation_for(passage), heading=heading, label=passage.label or None)
 
 
 def compose(ranked: list[RankedPassage], *, two_sided: bool, note: str | None) -> Answer:
@@ -86,20 +81,21 @@ def compose(ranked: list[RankedPassage], *, two_sided: bool, note: str | None) -
     supporting = chosen[1:]
     if other_side is not None:
         supporting = [r for r in chosen[1:] if r.passage.stance == lead.passage.stance][:1]
-    sections = [_section(lead.passage)]
+    parts: list[Part] = [Paragraph(note)] if note else []
+    parts.append(_quote(lead.passage))
     lines: list[str] = []
     if note:
         lines += [note, ""]
     lines += [_quote_block(lead.passage)]
     for r in supporting:
-        sections.append(_section(r.passage))
+        parts.append(_quote(r.passage))
         lines += ["", _quote_block(r.passage)]
     quoted = [lead, *supporting]
     if other_side is not None:
-        sections.append(_section(other_side.passage, heading="The other side"))
+        parts.append(_quote(other_side.passage, heading="The other side"))
         lines += ["", "The other side:", _quote_block(other_side.passage)]
         quoted.append(other_side)
-    return Answer(True, "\n".join(lines), ranked, sections, quoted, note)
+    return Answer(True, "\n".join(lines), ranked, parts, quoted, note)
 
 
 def _quote_block(passage: Passage) -> str:
@@ -111,28 +107,18 @@ def decline(ranked: list[RankedPassage], reason: str, note: str | None = None) -
     text = f"{reason} {CAPABILITIES}"
     if note:
         text = f"{note} {text}"
-    return Answer(False, text, ranked, [Section(body=reason), Section(body=CAPABILITIES)], [], note)
+    parts: list[Part] = [Paragraph(reason), Paragraph(CAPABILITIES)]
+    if note:
+        parts.insert(0, Paragraph(note))
+    return Answer(False, text, ranked, parts, [], note)
 
 
 def reply_for(answer: Answer) -> Reply:
     if not answer.answered:
-        return Reply(text=answer.answer, kind=ReplyKind.DECLINE, sections=tuple(answer.sections))
+        return Reply(ReplyKind.DECLINE, tuple(answer.parts))
     # one citation per document: the quote it contributes first
     first_quote: dict[str, Passage] = {}
     for r in answer.quoted:
         first_quote.setdefault(r.passage.doc, r.passage)
     citations = tuple(citation_for(p) for p in first_quote.values())
-    sources = "\n".join(
-        f"  — {c.title}" + (f" ({c.perspective})" if c.perspective else "") for c in citations
-    )
-    title = "From the documents"
-    sections = tuple(answer.sections)
-    if answer.note:
-        sections = (Section(body=answer.note), *sections)
-    return Reply(
-        text=f"{answer.answer}\n\nSources:\n{sources}",
-        kind=ReplyKind.ANSWER,
-        title=title,
-        sections=sections,
-        citations=citations,
-    )
+    return Reply(ReplyKind.ANSWER, (Title("From the documents"), *answer.parts, Sources(citations)))

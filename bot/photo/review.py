@@ -8,7 +8,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.messages import Action, ActionId, CheckLine, Citation, Image, Reply, ReplyKind, Status
+from bot.messages import (
+    Action,
+    ActionId,
+    Buttons,
+    CheckLine,
+    Checks,
+    Citation,
+    Fixes,
+    Image,
+    Images,
+    Part,
+    Quote,
+    Reply,
+    ReplyKind,
+    Score,
+    Status,
+    Title,
+)
 from bot.photo.analysis import Analysis, analyze
 from bot.photo.crop import render_crop
 from bot.photo.limits import MAX_UPLOAD_BYTES
@@ -83,9 +100,7 @@ def review_attachment(
 ) -> list[Reply]:
     result = analyze_bytes(data, filename=filename, platform=platform, now=now)
     if result.analysis is None:
-        return [
-            Reply(text=f"I couldn't check {filename}: {result.error}", kind=ReplyKind.ERROR, private=True)
-        ]
+        return [Reply.plain(f"I couldn't check {filename}: {result.error}", ReplyKind.ERROR, private=True)]
     analysis = result.analysis
     checks = tuple(CheckLine(c.id, c.status, c.message) for c in analysis.checks)
     fixes = tuple(analysis.fixes())
@@ -111,31 +126,12 @@ def review_attachment(
             Image(f"{stem}-round-preview.png", preview_png, "image/png", "How it looks as a round avatar")
         )
     title = f"Photo check for {result.platform.label}: {analysis.score}/100"
-    return [
-        Reply(
-            text=plain_text(title, analysis),
-            kind=ReplyKind.CHECK,
-            title=title,
-            score=analysis.score,
-            checks=checks,
-            fixes=fixes,
-            images=tuple(images),
-            citations=tuple(citations),
-            # A refresh reminder only makes sense for a photo of someone.
-            actions=(Action("Remind me in a year", ActionId.REMIND_IN_A_YEAR, value="12 months"),)
-            if analysis.faces
-            else (),
-        )
-    ]
-
-
-PLAIN_MARKS = {Status.PASS: "[ok]", Status.WARN: "[!]", Status.FAIL: "[x]", Status.SKIP: "[-]"}
-
-
-def plain_text(title: str, analysis: Analysis) -> str:
-    lines = [title, ""]
-    lines += [f"{PLAIN_MARKS[c.status]} {c.id.replace('_', ' ')}: {c.message}" for c in analysis.checks]
-    fixes = analysis.fixes()
+    parts: list[Part] = [Title(title), Score(analysis.score), Checks(checks)]
     if fixes:
-        lines += ["", "Top fixes:"] + [f"{n}. {fix}" for n, fix in enumerate(fixes, 1)]
-    return "\n".join(lines)
+        parts.append(Fixes(fixes))
+    parts.extend(Quote(citation.quote, citation) for citation in citations)
+    if images:
+        parts.append(Images(tuple(images)))
+    if analysis.faces:  # a refresh reminder only makes sense for a photo of someone
+        parts.append(Buttons((Action("Remind me in a year", ActionId.REMIND_IN_A_YEAR, value="12 months"),)))
+    return [Reply(ReplyKind.CHECK, tuple(parts))]

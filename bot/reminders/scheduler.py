@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import OperationalError
 
-from bot.messages import Action, ActionId, Reply, ReplyKind
+from bot.messages import Action, ActionId, Buttons, Paragraph, Reply, ReplyKind, Title
 from bot.reminders.delivery import Delivery, PermanentDeliveryError, SenderRegistry, TransientDeliveryError
 from bot.reminders.models import ReminderKind
 from bot.reminders.service import ReminderService
@@ -91,15 +91,19 @@ def reminder_reply(record: ReminderRecord) -> Reply:
     suggestion = record.kind == ReminderKind.SUGGESTION.value
     title = "Time for a new headshot?" if suggestion else "Reminder"
     return Reply(
-        text=f"{title}: {record.text}",
-        kind=ReplyKind.REMINDER,
-        title=title,
-        actions=(
-            Action("Snooze a month", ActionId.SNOOZE, str(record.id)),
-            Action("Done, I updated it", ActionId.DONE, str(record.id), style="primary"),
+        ReplyKind.REMINDER,
+        (
+            Title(title),
+            Paragraph(record.text),
+            Buttons(
+                (
+                    Action("Snooze a month", ActionId.SNOOZE, str(record.id)),
+                    Action("Done, I updated it", ActionId.DONE, str(record.id), style="primary"),
+                )
+            ),
         ),
         private=True,
-        extras={"reminder_id": str(record.id), "reminder_kind": record.kind},
+        reminder_id=record.id,
     )
 
 

@@ -16,7 +16,18 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from bot.messages import Action, ActionEvent, ActionId, Conversation, Incoming, Reply, ReplyKind, Section
+from bot.messages import (
+    Action,
+    ActionEvent,
+    ActionId,
+    Buttons,
+    Conversation,
+    Incoming,
+    Paragraph,
+    Reply,
+    ReplyKind,
+    Title,
+)
 from bot.reminders import commands as cmd
 from bot.reminders.database import DEFAULT_BUSY_TIMEOUT_MS
 from bot.reminders.models import ReminderKind, ReminderStatus
@@ -203,15 +214,18 @@ class ReminderService:
                 "Say “reminders” to see them and “cancel N” to make room."
             )
         repeat = f", then {describe_recurrence(record.recurrence)}" if record.recurrence else ""
+        confirmation = (
+            f"Got it — I’ll remind you {_format_local(when.local)}{repeat}: “{record.text}” "
+            f"(reminder #{record.id}). Say “reminders” to see yours or “cancel {record.id}” to cancel it."
+        )
         return Reply(
-            text=(
-                f"Got it — I’ll remind you {_format_local(when.local)}{repeat}: “{record.text}” "
-                f"(reminder #{record.id}). Say “reminders” to see yours or “cancel {record.id}” to cancel it."
+            ReplyKind.REMINDER,
+            (
+                Paragraph(confirmation),
+                Buttons((Action(f"Cancel #{record.id}", ActionId.CANCEL, str(record.id), style="danger"),)),
             ),
-            kind=ReplyKind.REMINDER,
             private=True,
-            actions=(Action(f"Cancel #{record.id}", ActionId.CANCEL, str(record.id), style="danger"),),
-            extras={"reminder_id": str(record.id)},
+            reminder_id=record.id,
         )
 
     def _list(self, conversation: Conversation, reported_zone: str | None) -> list[Reply]:
@@ -219,24 +233,28 @@ class ReminderService:
         if not records:
             return [
                 Reply(
-                    text="You have no reminders. Say “remind me in 18 months” to set one.",
-                    kind=ReplyKind.REMINDER,
-                    title="Your reminders",
+                    ReplyKind.REMINDER,
+                    (
+                        Title("Your reminders"),
+                        Paragraph("You have no reminders. Say “remind me in 18 months” to set one."),
+                    ),
                     private=True,
                 )
             ]
         zone = self.zone_for(conversation, reported_zone)
-        sections = tuple(Section(body=_describe(record, zone), heading=f"#{record.id}") for record in records)
-        lines = "\n".join(f"#{record.id} · {_describe(record, zone)}" for record in records)
+        listed = tuple(Paragraph(_describe(record, zone), heading=f"#{record.id}") for record in records)
+        cancel_buttons = tuple(
+            Action(f"Cancel #{record.id}", ActionId.CANCEL, str(record.id), style="danger")
+            for record in records
+        )
         return [
             Reply(
-                text=f"Your reminders:\n{lines}\nSay “cancel N” to cancel one.",
-                kind=ReplyKind.REMINDER,
-                title="Your reminders",
-                sections=sections,
-                actions=tuple(
-                    Action(f"Cancel #{record.id}", ActionId.CANCEL, str(record.id), style="danger")
-                    for record in records
+                ReplyKind.REMINDER,
+                (
+                    Title("Your reminders"),
+                    *listed,
+                    Paragraph("Say “cancel N” to cancel one."),
+                    Buttons(cancel_buttons),
                 ),
                 private=True,
             )
@@ -339,14 +357,18 @@ class ReminderService:
             return _private(
                 "Nice work on the new photo! (You have the most reminders I keep, so I set no new one.)"
             )
+        praise = (
+            f"Nice work on the new photo! I’ll remind you to refresh it again {_format_local(local_due)} "
+            f"(in {_describe_months(months)}; reminder #{record.id})."
+        )
         return Reply(
-            text=(
-                f"Nice work on the new photo! I’ll remind you to refresh it again {_format_local(local_due)} "
-                f"(in {_describe_months(months)}; reminder #{record.id})."
+            ReplyKind.REMINDER,
+            (
+                Paragraph(praise),
+                Buttons((Action(f"Cancel #{record.id}", ActionId.CANCEL, str(record.id), style="danger"),)),
             ),
-            kind=ReplyKind.REMINDER,
             private=True,
-            actions=(Action(f"Cancel #{record.id}", ActionId.CANCEL, str(record.id), style="danger"),),
+            reminder_id=record.id,
         )
 
     def _opt(self, conversation: Conversation, opt_out: bool) -> Reply:
@@ -493,8 +515,8 @@ def _int(text: str) -> int | None:
 
 
 def _private(text: str) -> Reply:
-    return Reply(text=text, kind=ReplyKind.REMINDER, private=True)
+    return Reply.plain(text, ReplyKind.REMINDER, private=True)
 
 
 def _private_error(text: str) -> Reply:
-    return Reply(text=text, kind=ReplyKind.ERROR, private=True)
+    return Reply.plain(text, ReplyKind.ERROR, private=True)

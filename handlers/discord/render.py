@@ -16,8 +16,26 @@ from typing import Any, Protocol, runtime_checkable
 
 import discord
 
-from bot.messages import Action, ActionId, Image, Reply, ReplyKind
-from bot.render_text import STATUS_MARKS, split_text, truncate
+from bot.messages import (
+    STATUS_MARKS,
+    Action,
+    ActionId,
+    Buttons,
+    Checks,
+    Fixes,
+    Image,
+    Images,
+    Paragraph,
+    Part,
+    Quote,
+    Reply,
+    ReplyKind,
+    Score,
+    Sources,
+    Title,
+    part_text,
+)
+from bot.render_text import split_text, truncate
 
 log = logging.getLogger("headshot.discord")
 
@@ -146,60 +164,64 @@ def attachment_name(image: Image) -> str:
     return cleaned[:100]
 
 
-def _has_structure(reply: Reply) -> bool:
-    return bool(reply.title or reply.sections or reply.citations or reply.checks or reply.fixes) or (
-        reply.score is not None
+def _is_plain(reply: Reply) -> bool:
+    """Only unheaded paragraphs (and buttons): sent as message content, like a person's message."""
+    return all(
+        isinstance(part, Buttons) or (isinstance(part, Paragraph) and not part.heading and not part.label)
+        for part in reply.parts
     )
 
 
-def _description(reply: Reply) -> str:
-    parts: list[str] = []
-    for section in reply.sections:
-        lines = []
-        if section.heading:
-            lines.append(f"**{discord.utils.escape_markdown(section.heading)}**")
-        if section.label:
-            lines.append(f"*{discord.utils.escape_markdown(section.label)}*")
-        lines.append(discord.utils.escape_markdown(section.body))
-        parts.append("\n".join(lines))
-    if not reply.sections and not reply.checks:
-        parts.append(discord.utils.escape_markdown(reply.text))
-    if reply.checks:
-        parts.append(
-            "\n".join(
-                f"{STATUS_MARKS[check.status]} **{check.id.replace('_', ' ')}** — "
-                f"{discord.utils.escape_markdown(check.message)}"
-                for check in reply.checks
+def _escape(text: str) -> str:
+    return discord.utils.escape_markdown(text)
+
+
+def _headed(heading: str | None, label: str | None, body: str) -> str:
+    lines = [f"**{_escape(heading)}**"] if heading else []
+    if label:
+        lines.append(f"*{_escape(label)}*")
+    return "\n".join([*lines, body])
+
+
+def _description_piece(part: Part) -> str | None:
+    """A part's text in the embed description; None for the parts shown elsewhere in the embed."""
+    match part:
+        case Title() | Score() | Fixes() | Sources() | Buttons() | Images():
+            return None
+        case Paragraph(text, heading, label):
+            return _headed(heading, label, _escape(text))
+        case Quote(text, source, heading, label):
+            quoted = "\n".join(f"> {_escape(line)}" for line in text.splitlines() if line.strip())
+            byline = f"— {f'{_escape(label)}: ' if label else ''}*{_escape(source.title)}*"
+            return _headed(heading, None, f"{quoted}\n{byline}")
+        case Checks(lines):
+            return "\n".join(
+                f"{STATUS_MARKS[check.status]} **{check.id.replace('_', ' ')}** — {_escape(check.message)}"
+                for check in lines
             )
-        )
-    return "\n\n".join(p for p in parts if p.strip())
+    return _escape(part_text(part))
+
+
+def _description(reply: Reply) -> str:
+    pieces = (_description_piece(part) for part in reply.parts)
+    return "\n\n".join(piece for piece in pieces if piece and piece.strip())
 
 
 def _fields(reply: Reply) -> list[tuple[str, str, bool]]:
     fields: list[tuple[str, str, bool]] = []
-    if reply.score is not None:
-        fields.append(("Score", f"**{reply.score}**/100", True))
-    if reply.fixes:
-        numbered = "\n".join(
-            f"{n}. {discord.utils.escape_markdown(fix)}" for n, fix in enumerate(reply.fixes, 1)
-        )
-        for n, chunk in enumerate(split_text(numbered, FIELD_VALUE_LIMIT)):
-            fields.append(("Top fixes" if n == 0 else "Top fixes (continued)", chunk, False))
-    for citation in reply.citations:
-        name = f"Source: {citation.title}"
-        if citation.perspective:
-            name += f" ({citation.perspective})"
-        quote = truncate(" ".join(citation.quote.split()), QUOTE_PREVIEW)
-        value = f"> {discord.utils.escape_markdown(quote)}\n`{citation.doc}`"
-        fields.append((truncate(name, FIELD_NAME_LIMIT), truncate(value, FIELD_VALUE_LIMIT), False))
+    for part in reply.parts:
+        if isinstance(part, Score):
+            fields.append(("Score", f"**{part.value}**/{part.out_of}", True))
+        elif isinstance(part, Fixes):
+            numbered = "\n".join(f"{n}. {_escape(fix)}" for n, fix in enumerate(part.items, 1))
+            for n, chunk in enumerate(split_text(numbered, FIELD_VALUE_LIMIT)):
+                fields.append((part.heading if n == 0 else f"{part.heading} (continued)", chunk, False))
     return fields
 
 
 def _footer(reply: Reply) -> str | None:
-    if not reply.citations:
-        return None
-    docs = ", ".join(dict.fromkeys(c.doc for c in reply.citations))
-    return truncate(f"Sources: {docs}", FOOTER_LIMIT)
+    titles = [c.title for part in reply.parts if isinstance(part, Sources) for c in part.citations]
+    return truncate("Sources: " + " · ".join(dict.fromkeys(titles)), FOOTER_LIMIT) if titles else None
 
 
 def _embeds(reply: Reply) -> list[discord.Embed]:
@@ -244,7 +266,7 @@ def _embeds(reply: Reply) -> list[discord.Embed]:
 def render_reply(reply: Reply) -> list[OutgoingMessage]:
     """The messages that show one reply; images go with the first, buttons with the last."""
     messages: list[OutgoingMessage] = []
-    if _has_structure(reply):
+    if not _is_plain(reply):
         for embed in _embeds(reply):
             current = messages[-1] if messages else None
             if (
@@ -256,7 +278,7 @@ def render_reply(reply: Reply) -> list[OutgoingMessage]:
                 messages.append(current)
             current.embeds.append(embed)
     else:
-        text = discord.utils.escape_markdown(reply.text)
+        text = _escape(reply.text)
         messages = [OutgoingMessage(content=chunk) for chunk in split_text(text, CONTENT_LIMIT)]
     if not messages:
         messages = [OutgoingMessage(content="…")]

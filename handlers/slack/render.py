@@ -11,8 +11,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bot.messages import Action, Citation, Reply
-from bot.render_text import STATUS_MARKS, split_text, truncate
+from bot.messages import (
+    STATUS_MARKS,
+    Action,
+    Buttons,
+    Checks,
+    Citation,
+    Fixes,
+    Images,
+    Paragraph,
+    Part,
+    Quote,
+    Reply,
+    Score,
+    Sources,
+    Title,
+    part_text,
+)
+from bot.render_text import split_text, truncate
 
 Block = dict[str, Any]
 
@@ -25,7 +41,6 @@ MAX_BUTTON_VALUE = 2000
 MAX_CONTEXT_ELEMENTS = 10
 MAX_BUTTONS_PER_BLOCK = 25
 MAX_FALLBACK_TEXT = 39_000  # chat.postMessage truncates `text` beyond 40,000 characters
-MAX_QUOTE = 280  # a citation's quote is a reminder of the passage, not the passage itself
 
 _SHORTENED_NOTE = "_(shortened to fit Slack; the full text is in the notification)_"
 
@@ -54,9 +69,7 @@ def _citation_element(citation: Citation) -> dict[str, str]:
     source = f"*{escape_mrkdwn(citation.title)}*"
     if citation.perspective:
         source += f" ({escape_mrkdwn(citation.perspective)})"
-    quote = " ".join(citation.quote.split())
-    text = f"{source} — “{escape_mrkdwn(truncate(quote, MAX_QUOTE))}”" if quote else source
-    return {"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)}
+    return {"type": "mrkdwn", "text": truncate(source, MAX_SECTION_TEXT)}
 
 
 def _citation_blocks(citations: Sequence[Citation]) -> list[Block]:
@@ -96,40 +109,53 @@ def _action_blocks(actions: Sequence[Action]) -> list[Block]:
     return blocks
 
 
+def _paragraph(heading: str | None, label: str | None, body: str) -> list[Block]:
+    lines: list[str] = []
+    if heading:
+        lines.append(f"*{escape_mrkdwn(heading)}*")
+    if label:
+        lines.append(f"_{escape_mrkdwn(label)}_")
+    lines.append(body)
+    return _sections("\n".join(lines))
+
+
+def part_blocks(part: Part) -> list[Block]:
+    """One part of a reply in Block Kit; a part with no Block Kit form gets its reference text."""
+    match part:
+        case Title(text):
+            return [_header(text)]
+        case Paragraph(text, heading, label):
+            return _paragraph(heading, label, escape_mrkdwn(text))
+        case Quote(text, source, heading, label):
+            quoted = "\n".join(f"> {escape_mrkdwn(line)}" for line in text.splitlines() if line.strip())
+            byline = f"— {f'{escape_mrkdwn(label)}: ' if label else ''}_{escape_mrkdwn(source.title)}_"
+            return _paragraph(heading, None, f"{quoted}\n{byline}")
+        case Score(value, out_of):
+            return [{"type": "section", "text": {"type": "mrkdwn", "text": f"*Score:* {value}/{out_of}"}}]
+        case Checks(lines):
+            return _sections(
+                "\n".join(
+                    f"{STATUS_MARKS[check.status]}  *{escape_mrkdwn(check.id.replace('_', ' '))}*: "
+                    f"{escape_mrkdwn(check.message)}"
+                    for check in lines
+                )
+            )
+        case Fixes(items, heading):
+            return _sections(
+                "\n".join([f"*{heading}*", *(f"{n}. {escape_mrkdwn(fix)}" for n, fix in enumerate(items, 1))])
+            )
+        case Sources(citations):
+            return _citation_blocks(citations)
+        case Buttons(actions):
+            return _action_blocks(actions)
+        case Images():
+            return []  # uploaded as files beside the message
+    return _sections(escape_mrkdwn(part_text(part)))
+
+
 def reply_blocks(reply: Reply) -> list[Block]:
     """All blocks for one reply, before the per-surface block limit is applied."""
-    blocks: list[Block] = []
-    if reply.title:
-        blocks.append(_header(reply.title))
-    structured = bool(reply.checks or reply.score is not None or reply.fixes)
-    if reply.sections:
-        for section in reply.sections:
-            lines: list[str] = []
-            if section.heading:
-                lines.append(f"*{escape_mrkdwn(section.heading)}*")
-            if section.label:
-                lines.append(f"_{escape_mrkdwn(section.label)}_")
-            lines.append(escape_mrkdwn(section.body))
-            blocks.extend(_sections("\n".join(lines)))
-    elif not structured:
-        blocks.extend(_sections(escape_mrkdwn(reply.text)))
-    if reply.score is not None:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Score:* {reply.score}/100"}})
-    if reply.checks:
-        lines = [
-            f"{STATUS_MARKS[check.status]}  *{escape_mrkdwn(check.id.replace('_', ' '))}*: "
-            f"{escape_mrkdwn(check.message)}"
-            for check in reply.checks
-        ]
-        blocks.extend(_sections("\n".join(lines)))
-    if reply.fixes:
-        lines = ["*Top fixes*", *(f"{n}. {escape_mrkdwn(fix)}" for n, fix in enumerate(reply.fixes, 1))]
-        blocks.extend(_sections("\n".join(lines)))
-    if reply.citations:
-        blocks.extend(_citation_blocks(reply.citations))
-    if reply.actions:
-        blocks.extend(_action_blocks(reply.actions))
-    return blocks
+    return [block for part in reply.parts for block in part_blocks(part)]
 
 
 def _fit(blocks: list[Block], limit: int) -> list[Block]:

@@ -38,7 +38,7 @@ class RecordingBrain(Brain):
         self.actions.append(event)
         if self.real_actions:
             return super().handle_action(event)
-        return [Reply(text=f"OK: {event.action_id} {event.value}", kind=ReplyKind.REMINDER)]
+        return [Reply.plain(f"OK: {event.action_id} {event.value}", ReplyKind.REMINDER)]
 
     def photo_tracking_enabled(self, platform: str, workspace: str) -> bool:
         if self.tracking is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Config
-from bot.messages import Action, ActionId, Conversation, Reply, ReplyKind
+from bot.messages import Action, ActionId, Buttons, Conversation, Paragraph, Reply, ReplyKind, Title
 from bot.reminders.delivery import Delivery, PermanentDeliveryError, Sender, TransientDeliveryError
 from tests.discord.conftest import RunningBot, running_bot
 from tests.fakes.discord_api import FakeDiscord
@@ -16,12 +16,16 @@ EPHEMERAL = 64
 def _delivery(fake: FakeDiscord, user: str, reminder_id: int = 42) -> Delivery:
     conversation = Conversation("discord", fake.GUILD_ID, fake.CHANNEL_ID, user)
     reply = Reply(
-        text="Time to refresh your headshot!",
-        kind=ReplyKind.REMINDER,
-        title="Headshot refresh",
-        actions=(
-            Action("Snooze a month", ActionId.SNOOZE, str(reminder_id)),
-            Action("Done", ActionId.DONE, str(reminder_id), style="primary"),
+        ReplyKind.REMINDER,
+        (
+            Title("Headshot refresh"),
+            Paragraph("Time to refresh your headshot!"),
+            Buttons(
+                (
+                    Action("Snooze a month", ActionId.SNOOZE, str(reminder_id)),
+                    Action("Done", ActionId.DONE, str(reminder_id), style="primary"),
+                )
+            ),
         ),
     )
     return Delivery(reminder_id, conversation, reply)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.config import Config
-from bot.render_text import STATUS_MARKS
+from bot.messages import STATUS_MARKS
 from tests.conftest import data_path
 from tests.discord.conftest import RunningBot, running_bot
 from tests.fakes.discord_api import INTENT_GUILD_MEMBERS, INTENT_MESSAGE_CONTENT, FakeDiscord, RecordedRequest
@@ -79,10 +79,8 @@ async def test_slash_ask_defers_then_follows_up_with_a_cited_answer(bot: Running
     followup = await fake.wait_for_request("POST", f"/webhooks/{fake.APP_ID}/{token}")
     assert fake.requests.index(callback) < fake.requests.index(followup)
     (embed,) = _embeds(followup)
-    sources = [f for f in embed["fields"] if str(f["name"]).startswith("Source:")]
-    assert sources, embed
-    assert "`" in sources[0]["value"]  # the cited document's id
-    assert str(embed["footer"]["text"]).startswith("Sources:")
+    assert "\n> " in "\n" + str(embed["description"])  # the quoted passages
+    assert str(embed["footer"]["text"]).startswith("Sources: Using AI headshots")
     (incoming,) = bot.brain.incomings
     assert incoming.text == f"ask {QUESTION}"
     assert not incoming.user_is_admin  # a member without Manage Server
@@ -126,7 +124,7 @@ async def test_a_mention_in_a_server_channel_gets_a_threaded_reply(bot: RunningB
     reply = await fake.wait_for_request("POST", f"/channels/{fake.CHANNEL_ID}/messages")
     assert reply.json["message_reference"]["message_id"] == int(message_id)
     assert reply.json["allowed_mentions"] == {"parse": [], "replied_user": False}
-    assert "Source:" in _text_of(reply)
+    assert "Sources:" in _text_of(reply)
     typing = await fake.wait_for_request("POST", f"/channels/{fake.CHANNEL_ID}/typing")
     assert fake.requests.index(typing) < fake.requests.index(reply)
     (incoming,) = bot.brain.incomings

@@ -4,8 +4,27 @@ from __future__ import annotations
 
 import discord
 
-from bot.messages import Action, ActionId, CheckLine, Citation, Image, Reply, ReplyKind, Section, Status
-from bot.render_text import STATUS_MARKS, split_text
+from bot.messages import (
+    STATUS_MARKS,
+    Action,
+    ActionId,
+    Buttons,
+    CheckLine,
+    Checks,
+    Citation,
+    Fixes,
+    Image,
+    Images,
+    Paragraph,
+    Quote,
+    Reply,
+    ReplyKind,
+    Score,
+    Sources,
+    Status,
+    Title,
+)
+from bot.render_text import split_text
 from handlers.discord.render import (
     CONTENT_LIMIT,
     DESCRIPTION_LIMIT,
@@ -39,30 +58,24 @@ def test_split_text_cuts_at_line_breaks_and_loses_no_words() -> None:
 
 
 def test_a_very_long_answer_is_split_over_embeds_and_messages() -> None:
-    sections = tuple(
-        Section(body="A sentence about headshots. " * 150, heading=f"Part {n}") for n in range(8)
-    )
-    citations = tuple(
-        Citation(f"Doc {n}", f"doc-{n}", "A quoted passage. " * 40, "Balanced guide") for n in range(30)
-    )
-    reply = Reply(text="long", title="From the documents", sections=sections, citations=citations)
+    paragraphs = tuple(Paragraph("A sentence about headshots. " * 150, heading=f"Part {n}") for n in range(8))
+    citations = tuple(Citation(f"Doc {n}", f"doc-{n}", perspective="Balanced guide") for n in range(30))
+    quotes = tuple(Quote("A quoted passage. " * 40, c) for c in citations)
+    reply = Reply(ReplyKind.ANSWER, (Title("From the documents"), *paragraphs, *quotes, Sources(citations)))
     messages = render_reply(reply)
     _assert_within_limits(messages)
     assert len(messages) > 1
     embeds = [embed for message in messages for embed in message.embeds]
     described = " ".join(embed.description or "" for embed in embeds)
     assert described.split().count("headshots.") == 8 * 150
-    sources = [f for embed in embeds for f in embed.fields if f.name and f.name.startswith("Source:")]
-    assert len(sources) == 30
+    assert described.split().count("passage.") == 30 * 40
     assert embeds[0].title == "From the documents"
-    assert embeds[-1].footer.text and embeds[-1].footer.text.startswith("Sources: doc-0")
+    assert embeds[-1].footer.text and embeds[-1].footer.text.startswith("Sources: Doc 0 · Doc 1")
 
 
 def test_long_plain_text_becomes_several_messages_with_buttons_on_the_last() -> None:
     reply = Reply(
-        text="word " * 1000,
-        kind=ReplyKind.REMINDER,
-        actions=(Action("Done", ActionId.DONE, "3"),),
+        ReplyKind.REMINDER, (Paragraph("word " * 1000), Buttons((Action("Done", ActionId.DONE, "3"),)))
     )
     messages = render_reply(reply)
     _assert_within_limits(messages)
@@ -73,19 +86,22 @@ def test_long_plain_text_becomes_several_messages_with_buttons_on_the_last() -> 
 
 def test_a_photo_check_shows_marks_score_fixes_and_the_crop() -> None:
     reply = Reply(
-        text="plain",
-        kind=ReplyKind.CHECK,
-        title="Photo check for LinkedIn: 64/100",
-        checks=(
-            CheckLine("face_count", Status.PASS, "one face"),
-            CheckLine("sharpness", Status.WARN, "a little soft"),
-            CheckLine("photo_age", Status.FAIL, "taken in 2015"),
-            CheckLine("ai_provenance", Status.SKIP, "no metadata"),
+        ReplyKind.CHECK,
+        (
+            Title("Photo check for LinkedIn: 64/100"),
+            Checks(
+                (
+                    CheckLine("face_count", Status.PASS, "one face"),
+                    CheckLine("sharpness", Status.WARN, "a little soft"),
+                    CheckLine("photo_age", Status.FAIL, "taken in 2015"),
+                    CheckLine("ai_provenance", Status.SKIP, "no metadata"),
+                )
+            ),
+            Score(64),
+            Fixes(("Use a sharper photo", "Take a new photo")),
+            Images((Image("me linkedin crop.jpg", b"\xff\xd8\xff"), Image("me-round.png", b"\x89PNG"))),
+            Buttons((Action("Remind me in a year", ActionId.REMIND_IN_A_YEAR, "12 months"),)),
         ),
-        score=64,
-        fixes=("Use a sharper photo", "Take a new photo"),
-        images=(Image("me linkedin crop.jpg", b"\xff\xd8\xff"), Image("me-round.png", b"\x89PNG")),
-        actions=(Action("Remind me in a year", ActionId.REMIND_IN_A_YEAR, "12 months"),),
     )
     (message,) = render_reply(reply)
     (embed,) = message.embeds
@@ -110,8 +126,8 @@ def test_a_photo_check_shows_marks_score_fixes_and_the_crop() -> None:
 
 def test_a_button_whose_value_does_not_fit_a_custom_id_is_left_out() -> None:
     reply = Reply(
-        text="x",
-        actions=(Action("Snooze", ActionId.SNOOZE, "9" * 120), Action("Done", ActionId.DONE, "1")),
+        ReplyKind.REMINDER,
+        (Buttons((Action("Snooze", ActionId.SNOOZE, "9" * 120), Action("Done", ActionId.DONE, "1"))),),
     )
     (message,) = render_reply(reply)
     view = message.send_kwargs()["view"]
@@ -119,5 +135,5 @@ def test_a_button_whose_value_does_not_fit_a_custom_id_is_left_out() -> None:
 
 
 def test_user_text_cannot_inject_markdown_or_mentions() -> None:
-    (message,) = render_reply(Reply(text="**bold** @everyone"))
+    (message,) = render_reply(Reply.plain("**bold** @everyone"))
     assert message.content == "\\*\\*bold\\*\\* @everyone"  # allowed_mentions=none stops the ping itself

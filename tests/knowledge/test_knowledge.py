@@ -13,7 +13,7 @@ from bot.config import BUNDLED_KNOWLEDGE_DIR, Config
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.context import FollowUpContext
 from bot.knowledge.passages import MAX_PASSAGE_CHARS
-from bot.messages import Conversation, Incoming, ReplyKind
+from bot.messages import Conversation, Incoming, Quote, ReplyKind
 from tests.conftest import data_path
 
 STUDIO = "000_3167d08d3960b67c"
@@ -117,7 +117,8 @@ def test_answer_leads_with_best_passage_and_labels_both_sides(kb: KnowledgeBase)
     answer = kb.ask("does using an ai pic make people trust you less?")
     reply = kb.reply_for(answer)
     assert reply.kind is ReplyKind.ANSWER
-    labels = {s.label for s in reply.sections}
+    quotes = [part for part in reply.parts if isinstance(part, Quote)]
+    labels = {q.label for q in quotes}
     assert "Studio's view (argues for professional photos)" in labels and "Balanced guide" in labels
     assert {c.doc for c in reply.citations} == {STUDIO, GUIDE}
     assert all(c.title and c.perspective for c in reply.citations)
@@ -125,14 +126,14 @@ def test_answer_leads_with_best_passage_and_labels_both_sides(kb: KnowledgeBase)
     assert lead == answer.passages[0].passage
     assert " ".join(lead.text.split()) in reply.text  # the plain text is complete
     assert "Sources:" in reply.text and lead.title in reply.text
-    assert any(s.heading == "The other side" for s in reply.sections)
+    assert any(q.heading == "The other side" for q in quotes)
 
 
 def test_one_sided_question_gets_no_other_side_heading(kb: KnowledgeBase) -> None:
     reply = kb.reply_for(kb.ask("my photo is 5 years old is that a problem"))
     assert reply.kind is ReplyKind.ANSWER
     assert "Revisit your AI portrait every 1–2 years" in reply.text
-    assert not any(s.heading == "The other side" for s in reply.sections)
+    assert not any(isinstance(p, Quote) and p.heading == "The other side" for p in reply.parts)
 
 
 def test_follow_ups_are_read_in_the_context_of_the_previous_question(kb: KnowledgeBase) -> None:

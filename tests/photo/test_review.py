@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from bot.cli import main as cli_main
-from bot.messages import ActionId, Citation, ReplyKind, Status
+from bot.messages import ActionId, Citation, Fixes, ReplyKind, Status
 from bot.photo.analysis import CHECK_ORDER
 from bot.photo.review import AGE_QUESTION, review_attachment
 from tests.photo.helpers import NOW, photo_bytes
@@ -34,7 +34,10 @@ def test_review_of_a_dated_photo_has_checks_fixes_crop_citation_and_reminder() -
     assert [line.id for line in reply.checks] == list(CHECK_ORDER)
     age = next(line for line in reply.checks if line.id == "photo_age")
     assert age.status is Status.WARN and "2012" in age.message
-    assert 1 <= len(reply.fixes) <= 3 and any("fresh photo" in fix for fix in reply.fixes)
+    fixes = reply.first(Fixes)
+    assert (
+        fixes is not None and 1 <= len(fixes.items) <= 3 and any("fresh photo" in fix for fix in fixes.items)
+    )
     assert AGE_QUESTION in asked and reply.citations
     assert reply.actions[0].action_id is ActionId.REMIND_IN_A_YEAR and reply.actions[0].value == "12 months"
     crop, preview = reply.images

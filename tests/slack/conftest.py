@@ -11,7 +11,7 @@ import pytest
 
 from bot.brain import Brain
 from bot.config import Config
-from bot.messages import Action, ActionEvent, ActionId, Incoming, Reply, ReplyKind
+from bot.messages import Action, ActionEvent, ActionId, Buttons, Incoming, Paragraph, Reply, ReplyKind
 from bot.reminders.service import AvatarSighting
 from handlers.slack.app import SlackAdapter
 from handlers.slack.run import build_client, start_http
@@ -40,9 +40,11 @@ class RecordingBrain(Brain):
         self.actions.append(event)
         return [
             Reply(
-                text=f"Snoozed <reminder> {event.value} & done",
-                kind=ReplyKind.REMINDER,
-                actions=(Action("Done, I updated it", ActionId.DONE, value=event.value),),
+                ReplyKind.REMINDER,
+                (
+                    Paragraph(f"Snoozed <reminder> {event.value} & done"),
+                    Buttons((Action("Done, I updated it", ActionId.DONE, value=event.value),)),
+                ),
             )
         ]
 

@@ -5,8 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from bot.brain import help_reply
-from bot.messages import Action, ActionId, CheckLine, Citation, Reply, ReplyKind, Section, Status
-from bot.render_text import STATUS_MARKS
+from bot.messages import (
+    STATUS_MARKS,
+    Action,
+    ActionId,
+    Buttons,
+    CheckLine,
+    Checks,
+    Citation,
+    Fixes,
+    Paragraph,
+    Quote,
+    Reply,
+    ReplyKind,
+    Score,
+    Sources,
+    Status,
+    Title,
+)
 from handlers.slack.app import plain_text_of
 from handlers.slack.render import (
     MAX_HOME_BLOCKS,
@@ -33,9 +49,10 @@ def test_user_and_document_text_cannot_ping_or_disguise_links() -> None:
     assert escape_mrkdwn("<!channel> & <https://evil.example|bank>") == (
         "&lt;!channel&gt; &amp; &lt;https://evil.example|bank&gt;"
     )
+    source = Citation("A <b> & C", "doc-1", "", "studio")
     reply = Reply(
-        text="<!here> see <http://x|y>",
-        citations=(Citation("A <b> & C", "doc-1", "quote with <!everyone>", "studio"),),
+        ReplyKind.ANSWER,
+        (Paragraph("<!here> see <http://x|y>"), Quote("quote with <!everyone>", source), Sources((source,))),
     )
     payload = message_payload(reply)
     assert "<" not in payload["text"]
@@ -43,20 +60,24 @@ def test_user_and_document_text_cannot_ping_or_disguise_links() -> None:
 
 
 def test_a_photo_check_renders_score_marks_fixes_citation_and_button() -> None:
+    guide = Citation("Refresh guide", "doc-2", perspective="neutral")
     reply = Reply(
-        text="plain",
-        kind=ReplyKind.CHECK,
-        title="Photo check for LinkedIn: 71/100",
-        score=71,
-        checks=(
-            CheckLine("face_count", Status.PASS, "one face"),
-            CheckLine("sharpness", Status.WARN, "a bit soft"),
-            CheckLine("photo_age", Status.FAIL, "taken in 2019"),
-            CheckLine("ai_provenance", Status.SKIP, "no metadata"),
+        ReplyKind.CHECK,
+        (
+            Title("Photo check for LinkedIn: 71/100"),
+            Score(71),
+            Checks(
+                (
+                    CheckLine("face_count", Status.PASS, "one face"),
+                    CheckLine("sharpness", Status.WARN, "a bit soft"),
+                    CheckLine("photo_age", Status.FAIL, "taken in 2019"),
+                    CheckLine("ai_provenance", Status.SKIP, "no metadata"),
+                )
+            ),
+            Fixes(("Retake in daylight", "Crop closer")),
+            Sources((guide,)),
+            Buttons((Action("Remind me in a year", ActionId.REMIND_IN_A_YEAR, "12 months", "primary"),)),
         ),
-        fixes=("Retake in daylight", "Crop closer"),
-        citations=(Citation("Refresh guide", "doc-2", "Revisit your portrait every 1–2 years.", "neutral"),),
-        actions=(Action("Remind me in a year", ActionId.REMIND_IN_A_YEAR, "12 months", "primary"),),
     )
     blocks = message_payload(reply)["blocks"]
     assert [b["type"] for b in blocks] == ["header", "section", "section", "section", "context", "actions"]
@@ -69,7 +90,7 @@ def test_a_photo_check_renders_score_marks_fixes_citation_and_button() -> None:
         f"{STATUS_MARKS[Status.SKIP]}  *ai provenance*: no metadata",
     ]
     assert blocks[3]["text"]["text"] == "*Top fixes*\n1. Retake in daylight\n2. Crop closer"
-    assert blocks[4]["elements"][1]["text"].startswith("*Refresh guide* (neutral) — “Revisit")
+    assert blocks[4]["elements"][1]["text"] == "*Refresh guide* (neutral)"
     assert blocks[5]["elements"] == [
         {
             "type": "button",
@@ -79,15 +100,15 @@ def test_a_photo_check_renders_score_marks_fixes_citation_and_button() -> None:
             "style": "primary",
         }
     ]
-    assert message_payload(reply)["text"] == "plain"
+    notification = message_payload(reply)["text"]
+    assert notification.startswith("Photo check for LinkedIn: 71/100\n\nScore: 71/100")
+    assert "sharpness: a bit soft" in notification and "Remind me" not in notification
 
 
-def test_sections_show_heading_and_label() -> None:
+def test_paragraphs_show_heading_and_label() -> None:
     reply = Reply(
-        text="x",
-        sections=(
-            Section("Pros outweigh cost.", heading="Cost", label="Studio's view (argues for professional)"),
-        ),
+        ReplyKind.ANSWER,
+        (Paragraph("Pros outweigh cost.", heading="Cost", label="Studio's view (argues for professional)"),),
     )
     [block] = message_payload(reply)["blocks"]
     assert block["text"]["text"] == "*Cost*\n_Studio's view (argues for professional)_\nPros outweigh cost."
@@ -95,7 +116,7 @@ def test_sections_show_heading_and_label() -> None:
 
 def test_long_text_is_split_into_sections_within_the_limit_without_losing_words() -> None:
     body = "\n".join(f"line {n} " + "word " * 40 for n in range(200))
-    blocks = message_payload(Reply(text=body))["blocks"]
+    blocks = message_payload(Reply.plain(body))["blocks"]
     assert all(len(b["text"]["text"]) <= MAX_SECTION_TEXT for b in blocks)
     assert len(blocks) > 1
     assert "\n".join(b["text"]["text"] for b in blocks).split() == body.split()
@@ -103,9 +124,11 @@ def test_long_text_is_split_into_sections_within_the_limit_without_losing_words(
 
 def test_too_many_blocks_are_cut_to_slacks_limit_keeping_the_buttons() -> None:
     reply = Reply(
-        text="many",
-        sections=tuple(Section(f"part {n}") for n in range(80)),
-        actions=(Action("Cancel 1", ActionId.CANCEL, "1"), Action("Cancel 2", ActionId.CANCEL, "2")),
+        ReplyKind.REMINDER,
+        (
+            *(Paragraph(f"part {n}") for n in range(80)),
+            Buttons((Action("Cancel 1", ActionId.CANCEL, "1"), Action("Cancel 2", ActionId.CANCEL, "2"))),
+        ),
     )
     blocks = message_payload(reply)["blocks"]
     assert len(blocks) == MAX_MESSAGE_BLOCKS
@@ -115,11 +138,16 @@ def test_too_many_blocks_are_cut_to_slacks_limit_keeping_the_buttons() -> None:
 
 def test_the_same_action_id_never_repeats_within_one_actions_block() -> None:
     reply = Reply(
-        text="Your reminders",
-        actions=(
-            Action("Cancel 1", ActionId.CANCEL, "1"),
-            Action("Snooze 1", ActionId.SNOOZE, "1"),
-            Action("Cancel 2", ActionId.CANCEL, "2"),
+        ReplyKind.REMINDER,
+        (
+            Paragraph("Your reminders"),
+            Buttons(
+                (
+                    Action("Cancel 1", ActionId.CANCEL, "1"),
+                    Action("Snooze 1", ActionId.SNOOZE, "1"),
+                    Action("Cancel 2", ActionId.CANCEL, "2"),
+                )
+            ),
         ),
     )
     action_blocks = [b for b in message_payload(reply)["blocks"] if b["type"] == "actions"]
@@ -130,7 +158,9 @@ def test_the_same_action_id_never_repeats_within_one_actions_block() -> None:
 
 
 def test_the_header_and_button_labels_fit_slacks_limits() -> None:
-    reply = Reply(text="t", title="T" * 400, actions=(Action("L" * 200, ActionId.DONE, "v" * 3000),))
+    reply = Reply(
+        ReplyKind.REMINDER, (Title("T" * 400), Buttons((Action("L" * 200, ActionId.DONE, "v" * 3000),)))
+    )
     blocks = message_payload(reply)["blocks"]
     assert len(blocks[0]["text"]["text"]) == 150
     button = blocks[-1]["elements"][0]
@@ -139,12 +169,12 @@ def test_the_header_and_button_labels_fit_slacks_limits() -> None:
 
 
 def test_home_view_stacks_replies_within_the_home_limit() -> None:
-    reminders = Reply(text="You have no reminders.", kind=ReplyKind.REMINDER, private=True)
+    reminders = Reply.plain("You have no reminders.", ReplyKind.REMINDER, private=True)
     view = home_view([reminders, help_reply()])
     assert view["type"] == "home"
     types = [b["type"] for b in view["blocks"]]
     assert types[0] == "section" and "divider" in types and "header" in types
-    many = [Reply(text=f"r{n}") for n in range(120)]
+    many = [Reply.plain(f"r{n}") for n in range(120)]
     assert len(home_view(many)["blocks"]) == MAX_HOME_BLOCKS
 
 

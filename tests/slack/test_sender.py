@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.messages import Action, ActionId, Conversation, Reply, ReplyKind
+from bot.messages import Action, ActionId, Buttons, Conversation, Paragraph, Reply, ReplyKind, Title
 from bot.reminders.delivery import Delivery, PermanentDeliveryError, TransientDeliveryError
 from handlers.slack.run import RATE_LIMIT_RETRIES, build_client
 from handlers.slack.sender import SlackSender
@@ -13,12 +13,16 @@ from tests.fakes.slack_api import FakeSlackApi
 
 def _delivery(user: str = "U1") -> Delivery:
     reply = Reply(
-        text="Time to refresh your headshot: your photo is from 2023.",
-        kind=ReplyKind.REMINDER,
-        title="Headshot refresh reminder",
-        actions=(
-            Action("Snooze a month", ActionId.SNOOZE, value="7:1 month"),
-            Action("Done, I updated it", ActionId.DONE, value="7", style="primary"),
+        ReplyKind.REMINDER,
+        (
+            Title("Headshot refresh reminder"),
+            Paragraph("Time to refresh your headshot: your photo is from 2023."),
+            Buttons(
+                (
+                    Action("Snooze a month", ActionId.SNOOZE, value="7:1 month"),
+                    Action("Done, I updated it", ActionId.DONE, value="7", style="primary"),
+                )
+            ),
         ),
     )
     return Delivery(7, Conversation("slack", "T0FAKE", "D1", user), reply)
@@ -35,7 +39,7 @@ async def test_a_reminder_is_a_dm_with_snooze_and_done_buttons(slack: FakeSlackA
     posted = slack.calls_to("chat.postMessage")
     assert len(posted) == 1
     assert posted[0]["channel"] == "DU1"
-    assert posted[0]["text"].startswith("Time to refresh your headshot")
+    assert "Time to refresh your headshot" in posted[0]["text"]
     buttons = posted[0]["blocks"][-1]["elements"]
     assert [(b["action_id"], b["value"]) for b in buttons] == [("snooze", "7:1 month"), ("done", "7")]
     assert buttons[1]["style"] == "primary"
