@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.shared_data import shared_path  # noqa: E402
-from bot.cli import Runtime  # noqa: E402
 from bot.config import BUNDLED_KNOWLEDGE_DIR, Config  # noqa: E402
-from handlers.discord.run import run_discord  # noqa: E402
+from bot.runtime import Runtime  # noqa: E402
+from handlers.discord.adapter import SPEC  # noqa: E402
 from tests.fakes.discord_api import FakeDiscord  # noqa: E402
 
 SMALL_PHOTO = "interfaces_050_man_glasses_grey_background_256px.jpg"
@@ -50,12 +50,12 @@ async def bench(runs: int) -> None:
             config = Config(
                 database_url=f"sqlite:///{Path(scratch) / 'bench.db'}",
                 knowledge_dir=BUNDLED_KNOWLEDGE_DIR,
-                discord_token=fake.token,
-                discord_api_url=fake.api_url,
+                environ={"DISCORD_TOKEN": fake.token, "DISCORD_API_URL": fake.api_url},
             )
             stopping = asyncio.Event()
             started = time.monotonic()
-            task = asyncio.create_task(run_discord(Runtime(config=config), stopping))
+            adapter = SPEC.create(config.environ)
+            task = asyncio.create_task(adapter.run(Runtime(config=config), stopping))
             await fake.wait_until_ready(timeout=60)
             handshake_ms = (time.monotonic() - started) * 1000
 

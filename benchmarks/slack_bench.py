@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.shared_data import shared_path  # noqa: E402
 from bot.brain import Brain  # noqa: E402
 from bot.config import BUNDLED_KNOWLEDGE_DIR, Config  # noqa: E402
-from handlers.slack.app import SlackAdapter  # noqa: E402
+from handlers.slack.app import SlackListeners  # noqa: E402
 from handlers.slack.run import build_client, start_http  # noqa: E402
 from tests.fakes.slack_api import FakeSlackApi, post_event  # noqa: E402
 
@@ -66,7 +66,7 @@ async def _measure(naive: bool, runs: int, workdir: Path) -> dict[str, tuple[flo
     async with FakeSlackApi() as slack:
         brain = Brain(config)
         client = build_client(slack.bot_token, slack.url)
-        adapter = SlackAdapter(brain, client, bot_token=slack.bot_token, api_url=slack.url)
+        adapter = SlackListeners(brain, client, bot_token=slack.bot_token, api_url=slack.url)
         runner, port = await start_http(
             adapter.build_app(signing_secret=SECRET, process_before_response=naive), "127.0.0.1", 0
         )

@@ -84,6 +84,13 @@ class Brain:
                 self._reminders = ReminderService(self.config.database_url, clock=self.clock)
             return self._reminders
 
+    def close(self) -> None:
+        """Releases the store's connections, if the store was ever opened."""
+        with self._lock:
+            service, self._reminders = self._reminders, None
+        if service is not None:
+            service.close()
+
     # --- what the adapters call -------------------------------------------------------------------
 
     def handle(self, incoming: Incoming) -> list[Reply]:

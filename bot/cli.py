@@ -1,7 +1,8 @@
-"""The `headshot` command line: the core's commands (ask, check, reminders, kb).
+"""The `headshot` command line: parses arguments and runs the core's commands (ask, check, reminders, kb).
 
 Each area registers its own subcommand (`bot/<area>/cli.py`); adapter commands (serve, chat, doctor)
-are added by `handlers/cli.py`, because the core never imports the adapters.
+are added by `handlers/cli.py`, because the core never imports the adapters. What a command works with
+is built in `bot/runtime.py`.
 """
 
 from __future__ import annotations
@@ -10,28 +11,12 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.brain import Brain
 from bot.config import Config, ConfigError, load_config
 from bot.logs import configure_logging
 from bot.reminders.delivery import SenderRegistry
-
-
-@dataclass
-class Runtime:
-    """What a command needs: the settings, the senders adapters registered, and the brain (built once)."""
-
-    config: Config
-    senders: SenderRegistry = field(default_factory=SenderRegistry)
-    _brain: Brain | None = None
-
-    @property
-    def brain(self) -> Brain:
-        if self._brain is None:
-            self._brain = Brain(self.config)
-        return self._brain
+from bot.runtime import Runtime
 
 
 class Command(Protocol):
@@ -67,7 +52,10 @@ def main(
     *,
     extra: Sequence[Registrar] = (),
     senders: SenderRegistry | None = None,
+    secrets_of: Callable[[Config], Sequence[str]] = lambda config: (),
 ) -> int:
+    """Runs one command. `extra` adds the adapters' commands, `senders` their reminder senders and
+    `secrets_of` the secrets their settings hold, which no log line may show."""
     parser = build_parser(extra)
     args = parser.parse_args(argv)
     try:
@@ -79,12 +67,7 @@ def main(
         configure_logging(
             level=config.log_level,
             fmt=config.log_format,
-            secrets=(
-                config.slack_bot_token,
-                config.slack_app_token,
-                config.slack_signing_secret,
-                config.discord_token,
-            ),
+            secrets=secrets_of(config),
         )
     runtime = Runtime(config=config, senders=senders or SenderRegistry())
     command: Command = args.func
@@ -94,3 +77,5 @@ def main(
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        runtime.close()

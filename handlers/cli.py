@@ -7,8 +7,10 @@ from collections.abc import Sequence
 
 from bot import cli as core_cli
 from bot.reminders.delivery import SenderRegistry
+from bot.runtime import Runtime
 from handlers import doctor
 from handlers.console import ConsoleSender, default_user, run_console
+from handlers.registry import secrets_of
 
 
 def _register_chat(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,11 +27,11 @@ def _register_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
     parser.set_defaults(func=_run_serve)
 
 
-def _run_chat(args: argparse.Namespace, runtime: core_cli.Runtime) -> int:
+def _run_chat(args: argparse.Namespace, runtime: Runtime) -> int:
     return run_console(runtime.brain, user=args.user or default_user())
 
 
-def _run_serve(args: argparse.Namespace, runtime: core_cli.Runtime) -> int:
+def _run_serve(args: argparse.Namespace, runtime: Runtime) -> int:
     from handlers.serve import serve
 
     return serve(runtime, console_user=args.user or default_user())
@@ -38,7 +40,12 @@ def _run_serve(args: argparse.Namespace, runtime: core_cli.Runtime) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     senders = SenderRegistry()
     senders.register("console", ConsoleSender())
-    return core_cli.main(argv, extra=(_register_serve, _register_chat, doctor.register), senders=senders)
+    return core_cli.main(
+        argv,
+        extra=(_register_serve, _register_chat, doctor.register),
+        senders=senders,
+        secrets_of=lambda config: secrets_of(config.environ),
+    )
 
 
 if __name__ == "__main__":

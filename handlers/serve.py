@@ -7,9 +7,9 @@ delivery in hand and releases the reminders it claimed, answers still in flight 
 grace period, and the process exits 0. A second signal, or the end of the grace period, cancels what
 is left.
 
-The adapters are imported only when configured, so a missing module or platform SDK only breaks the
-adapter that needs it. With no platform configured, the console chat runs (on stdin/stdout), with the
-scheduler in the background for reminders set on the console.
+The adapters come from `handlers/registry.py`; each imports its platform SDK only when it runs, so a
+missing module or SDK only breaks the adapter that needs it. With no platform configured, the console
+chat runs (on stdin/stdout), with the scheduler in the background for reminders set on the console.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TextIO
 
-from bot.cli import Runtime
-from bot.config import Config
+from bot.adapters import Adapter
+from bot.runtime import Runtime
+from handlers.registry import create_adapters
 
 log = logging.getLogger("headshot.serve")
 
@@ -48,74 +48,35 @@ class PartUnavailable(Exception):
     """A part cannot start at all in this installation (its module or SDK is missing): no retry helps."""
 
 
-@dataclass(frozen=True)
-class Plan:
-    """What `serve` will start for a configuration; `headshot doctor` prints the same plan."""
-
-    slack_mode: str | None  # "socket" or "http", None when Slack is not configured
-    discord: bool
-    console: bool
-    notes: tuple[str, ...]  # half-configured platforms, in words an operator can act on
-
-    @property
-    def adapters(self) -> list[str]:
-        return [name for name, on in (("slack", self.slack_mode), ("discord", self.discord)) if on]
+def plan_notes(adapters: Sequence[Adapter]) -> list[str]:
+    """What an operator should fix before `serve` can start what they meant to configure."""
+    return [f"{adapter.name}: {problem}" for adapter in adapters for problem in adapter.problems()]
 
 
-def plan_for(config: Config) -> Plan:
-    notes: list[str] = []
-    slack_mode: str | None = None
-    if config.slack_configured:
-        slack_mode = "socket" if config.slack_app_token else "http"
-    elif config.slack_bot_token:
-        notes.append(
-            "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor "
-            "SLACK_SIGNING_SECRET (HTTP mode): Slack will not start"
-        )
-    elif config.slack_app_token or config.slack_signing_secret:
-        notes.append(
-            "SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set without SLACK_BOT_TOKEN: Slack will not start"
-        )
-    discord = config.discord_configured
-    return Plan(
-        slack_mode=slack_mode, discord=discord, console=not (slack_mode or discord), notes=tuple(notes)
-    )
+def _guarded(run: RunPart, what: str) -> RunPart:
+    """`run`, with an import failure inside it (a missing module or SDK) reported as `PartUnavailable`."""
 
+    async def guarded(runtime: Runtime, stopping: asyncio.Event) -> None:
+        try:
+            await run(runtime, stopping)
+        except ImportError as exc:
+            raise PartUnavailable(f"{what} cannot be loaded ({type(exc).__name__}: {exc})") from exc
 
-def _load_part(module_name: str, attribute: str, what: str) -> Any:
-    # By name, so this file neither fails to import nor fails type checking while an adapter is absent.
-    try:
-        module = importlib.import_module(module_name)
-        return getattr(module, attribute)
-    except (ImportError, AttributeError) as exc:
-        raise PartUnavailable(f"{what} cannot be loaded ({type(exc).__name__}: {exc})") from exc
-
-
-def _load_slack() -> RunPart:
-    run_slack: RunPart = _load_part("handlers.slack", "run_slack", "the Slack adapter")
-    return run_slack
-
-
-def _load_discord() -> RunPart:
-    try:
-        run_discord: RunPart = _load_part("handlers.discord", "run_discord", "the Discord adapter")
-    except PartUnavailable:
-        # The package keeps its __init__ free of discord.py; the entry may live in its `run` module.
-        run_discord = _load_part("handlers.discord.run", "run_discord", "the Discord adapter")
-    return run_discord
+    return guarded
 
 
 async def run_scheduler(runtime: Runtime, stopping: asyncio.Event) -> None:
-    scheduler_class = _load_part("bot.reminders.scheduler", "Scheduler", "the reminder scheduler")
+    from bot.reminders.scheduler import Scheduler
+
     # Opening the store may run migrations: keep that off the event loop.
     service = await asyncio.to_thread(lambda: runtime.brain.reminders)
-    scheduler = scheduler_class(service, runtime.senders, tick_seconds=SCHEDULER_TICK_SECONDS)
+    scheduler = Scheduler(service, runtime.senders, tick_seconds=SCHEDULER_TICK_SECONDS)
     await scheduler.run(stopping)
 
 
 async def supervise(
     name: str,
-    load: Callable[[], RunPart],
+    run: RunPart,
     runtime: Runtime,
     stopping: asyncio.Event,
     *,
@@ -128,11 +89,7 @@ async def supervise(
     """
     initial_backoff = INITIAL_BACKOFF_SECONDS if initial_backoff is None else initial_backoff
     max_backoff = MAX_BACKOFF_SECONDS if max_backoff is None else max_backoff
-    try:
-        run = load()
-    except PartUnavailable as exc:
-        log.error("%s not started: %s", name, exc, extra={"part": name})
-        return False
+    run = _guarded(run, f"the {name} part")
     backoff = initial_backoff
     attempt = 0
     while not stopping.is_set():
@@ -217,6 +174,7 @@ async def serve_async(
     runtime: Runtime,
     *,
     console_user: str,
+    adapters: Sequence[Adapter] | None = None,
     stopping: asyncio.Event | None = None,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
@@ -226,9 +184,11 @@ async def serve_async(
     # Tasks that exist already are our caller's, not work in flight: never wait for those at the end.
     preexisting = asyncio.all_tasks()
     loop = asyncio.get_running_loop()
-    plan = plan_for(runtime.config)
-    for note in plan.notes:
+    if adapters is None:
+        adapters = create_adapters(runtime.config.environ)
+    for note in plan_notes(adapters):
         log.warning(note)
+    configured = [adapter for adapter in adapters if adapter.configured]
 
     await asyncio.to_thread(preload_core)
     parts: list[asyncio.Task[bool]] = []  # the adapters
@@ -257,19 +217,16 @@ async def serve_async(
             loop.add_signal_handler(signum, on_signal, signum)
             installed.append(signum)
 
-    if plan.slack_mode:
-        log.info("Slack adapter configured", extra={"platform": "slack", "mode": plan.slack_mode})
-        parts.append(asyncio.create_task(supervise("slack", _load_slack, runtime, stopping), name="slack"))
-    if plan.discord:
-        log.info("Discord adapter configured", extra={"platform": "discord"})
+    for adapter in configured:
+        log.info("adapter configured", extra={"platform": adapter.name, "mode": adapter.describe()})
         parts.append(
-            asyncio.create_task(supervise("discord", _load_discord, runtime, stopping), name="discord")
+            asyncio.create_task(supervise(adapter.name, adapter.run, runtime, stopping), name=adapter.name)
         )
     scheduler = asyncio.create_task(
-        supervise("scheduler", lambda: run_scheduler, runtime, stopping), name="scheduler"
+        supervise("scheduler", run_scheduler, runtime, stopping), name="scheduler"
     )
     everything.extend([*parts, scheduler])
-    if plan.console:
+    if not configured:
         log.info("no platform configured: console chat", extra={"platform": "console"})
         console = loop.create_future()
         threading.Thread(
@@ -302,7 +259,7 @@ async def serve_async(
     finally:
         for signum in installed:
             loop.remove_signal_handler(signum)
-        await asyncio.to_thread(_close_store, runtime)
+        await asyncio.to_thread(_close, runtime)
     log.info("stopped", extra={"exit_code": exit_code})
     return exit_code
 
@@ -367,16 +324,11 @@ async def _finish(
             )
 
 
-def _close_store(runtime: Runtime) -> None:
-    # Reads the private slots so that a store nobody opened is not opened just to be closed.
-    brain = runtime._brain
-    service = brain._reminders if brain is not None else None
-    close = getattr(service, "close", None)
-    if close is not None:
-        try:
-            close()
-        except Exception:
-            log.exception("closing the reminder store failed")
+def _close(runtime: Runtime) -> None:
+    try:
+        runtime.close()
+    except Exception:
+        log.exception("closing the reminder store failed")
 
 
 def serve(runtime: Runtime, *, console_user: str) -> int:

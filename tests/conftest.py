@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,9 @@ def data_path(*parts: str) -> Path:
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
     return Config(database_url=f"sqlite:///{tmp_path / 'headshot.db'}", knowledge_dir=BUNDLED_KNOWLEDGE_DIR)
+
+
+def with_settings(config: Config, **environ: str | None) -> Config:
+    """`config` with these environment variables set (None unsets one), as an operator's `.env` would."""
+    merged = {**config.environ, **environ}
+    return replace(config, environ={k: v for k, v in merged.items() if v is not None})

@@ -13,10 +13,10 @@ import sys
 import time
 from collections.abc import Iterable
 
-from bot.cli import Runtime
 from bot.knowledge.documents import KnowledgeError, metadata_problems
 from bot.knowledge.passages import MAX_PASSAGE_CHARS
 from bot.render_text import render_text
+from bot.runtime import Runtime
 
 
 def register_ask(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

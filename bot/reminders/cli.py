@@ -11,7 +11,7 @@ import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from bot.cli import Runtime
+from bot.runtime import Runtime
 
 # SQLAlchemy is imported where used: `headshot ask` builds this parser too and must not load it.
 if TYPE_CHECKING:

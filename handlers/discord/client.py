@@ -20,9 +20,10 @@ import yarl
 from discord import app_commands
 
 from bot.attachments import fetch_attachment, not_an_image_problem, trusted_hosts
-from bot.cli import Runtime
 from bot.messages import ActionEvent, Attachment, Conversation, Incoming, Reply
 from bot.reminders.service import AvatarSighting
+from bot.runtime import Runtime
+from handlers.discord.adapter import DiscordSettings
 from handlers.discord.commands import build_headshot_group
 from handlers.discord.render import ActionButton, OutgoingMessage, render_reply
 
@@ -51,24 +52,25 @@ discord.VoiceClient.warn_dave = False
 
 
 class HeadshotClient(discord.Client):
-    headshot_adapter: DiscordAdapter | None = None
+    headshot_adapter: DiscordBot | None = None
 
 
 class ShardedHeadshotClient(discord.AutoShardedClient):
-    headshot_adapter: DiscordAdapter | None = None
+    headshot_adapter: DiscordBot | None = None
 
 
-class DiscordAdapter:
+class DiscordBot:
     def __init__(
         self,
         runtime: Runtime,
+        settings: DiscordSettings,
         *,
         intents: discord.Intents,
         sharded: bool = False,
         shard_count: int | None = None,
     ) -> None:
         self.runtime = runtime
-        self.config = runtime.config
+        self.settings = settings
         options: dict[str, Any] = {
             "intents": intents,
             # The bot repeats what users typed; it must never ping @everyone, roles or people by doing so.
@@ -84,9 +86,7 @@ class DiscordAdapter:
         self.tree.add_command(build_headshot_group(self))
         self.client.add_dynamic_items(ActionButton)
         # CDN downloads carry no token, so a local stand-in may serve them under any loopback name.
-        self.allowed_hosts = trusted_hosts(
-            DISCORD_CDN_HOSTS, self.config.discord_api_url, any_loopback_name=True
-        )
+        self.allowed_hosts = trusted_hosts(DISCORD_CDN_HOSTS, settings.api_url, any_loopback_name=True)
 
         self.client.event(self.on_message)
         self.client.event(self.on_member_update)
@@ -97,7 +97,7 @@ class DiscordAdapter:
 
     async def start(self, token: str) -> None:
         await self.client.login(token)
-        if self.config.discord_api_url:
+        if self.settings.api_url:
             # A plain Client never asks /gateway/bot; asking keeps DISCORD_API_URL the only setting.
             _, gateway_url, _ = await self.client.http.get_bot_gateway()
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
@@ -105,7 +105,7 @@ class DiscordAdapter:
         await self.client.connect(reconnect=True)
 
     async def _sync_commands(self) -> None:
-        guild_id = self.config.discord_guild_id
+        guild_id = self.settings.guild_id
         try:
             if guild_id:
                 guild = discord.Object(id=int(guild_id))

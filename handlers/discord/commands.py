@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 
 if TYPE_CHECKING:
-    from handlers.discord.client import DiscordAdapter
+    from handlers.discord.client import DiscordBot
 
 PLATFORM_CHOICES = [
     app_commands.Choice(name="LinkedIn", value="linkedin"),
@@ -22,7 +22,7 @@ PLATFORM_CHOICES = [
 STATE_CHOICES = [app_commands.Choice(name="on", value="on"), app_commands.Choice(name="off", value="off")]
 
 
-def build_headshot_group(adapter: DiscordAdapter) -> app_commands.Group:
+def build_headshot_group(adapter: DiscordBot) -> app_commands.Group:
     group = app_commands.Group(
         name="headshot", description="Profile-photo advice: ask, check a photo, reminders"
     )

@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 
 import discord
 
-from bot.cli import Runtime
-from handlers.discord.client import DiscordAdapter, basic_intents, privileged_intents
+from bot.runtime import Runtime
+from handlers.discord.adapter import DiscordSettings
+from handlers.discord.client import DiscordBot, basic_intents, privileged_intents
 from handlers.discord.sender import DiscordSender
 
 log = logging.getLogger("headshot.discord")
@@ -57,21 +58,20 @@ def discord_endpoints(api_url: str | None) -> Iterator[None]:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = previous_gateway
 
 
-async def run_discord(runtime: Runtime, stopping: asyncio.Event) -> None:
-    config = runtime.config
-    token = config.discord_token
+async def run_discord(runtime: Runtime, stopping: asyncio.Event, settings: DiscordSettings) -> None:
+    token = settings.token
     if not token:
         raise DiscordStartError("DISCORD_TOKEN is not set")
     if token.lower().startswith("bot "):
         raise DiscordStartError("DISCORD_TOKEN must be the bare token, without the 'Bot ' prefix")
-    sharded, shard_count = parse_shards(config.discord_shards)
+    sharded, shard_count = parse_shards(settings.shards)
     current: list[discord.Client] = []
     runtime.senders.register("discord", DiscordSender(lambda: current[-1] if current else None))
 
-    with discord_endpoints(config.discord_api_url):
+    with discord_endpoints(settings.api_url):
         intents = privileged_intents()
         while True:
-            adapter = DiscordAdapter(runtime, intents=intents, sharded=sharded, shard_count=shard_count)
+            adapter = DiscordBot(runtime, settings, intents=intents, sharded=sharded, shard_count=shard_count)
             current.append(adapter.client)
             try:
                 await _serve_until_stopped(adapter, token, stopping)
@@ -104,7 +104,7 @@ async def _finish_handlers_in_flight(timeout: float) -> None:
         await asyncio.wait(handlers, timeout=timeout)
 
 
-async def _serve_until_stopped(adapter: DiscordAdapter, token: str, stopping: asyncio.Event) -> None:
+async def _serve_until_stopped(adapter: DiscordBot, token: str, stopping: asyncio.Event) -> None:
     client = adapter.client
     connection = asyncio.create_task(adapter.start(token), name="discord-connection")
     stop = asyncio.create_task(stopping.wait(), name="discord-stop")

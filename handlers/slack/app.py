@@ -127,7 +127,7 @@ def _retry_number(req: AsyncBoltRequest) -> int:
         return 0
 
 
-class SlackAdapter:
+class SlackListeners:
     def __init__(
         self,
         brain: Brain,

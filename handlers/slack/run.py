@@ -18,8 +18,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.cli import Runtime
-from handlers.slack.app import SlackAdapter
+from bot.runtime import Runtime
+from handlers.slack.adapter import SlackSettings
+from handlers.slack.app import SlackListeners
 from handlers.slack.profiles import SlackProfiles
 from handlers.slack.sender import SlackSender
 
@@ -81,7 +82,7 @@ async def start_http(app: AsyncApp, host: str, port: int) -> tuple[web.AppRunner
     return runner, int(runner.addresses[0][1])
 
 
-async def _sweep_forever(adapter: SlackAdapter, team: str, stopping: asyncio.Event) -> None:
+async def _sweep_forever(adapter: SlackListeners, team: str, stopping: asyncio.Event) -> None:
     while not stopping.is_set():
         try:
             count = await adapter.sweep_avatars(team)
@@ -97,14 +98,15 @@ async def _sweep_forever(adapter: SlackAdapter, team: str, stopping: asyncio.Eve
             await asyncio.wait_for(stopping.wait(), AVATAR_SWEEP_SECONDS)
 
 
-async def run_slack(runtime: Runtime, stopping: asyncio.Event, *, host: str = "0.0.0.0") -> None:
+async def run_slack(
+    runtime: Runtime, stopping: asyncio.Event, settings: SlackSettings, *, host: str = "0.0.0.0"
+) -> None:
     """Runs until `stopping` is set. Raises `SlackStartError` (or a network error) when it cannot start."""
-    config = runtime.config
-    if not config.slack_bot_token:
+    if not settings.bot_token:
         raise SlackStartError("SLACK_BOT_TOKEN is not set")
-    if not (config.slack_app_token or config.slack_signing_secret):
+    if not (settings.app_token or settings.signing_secret):
         raise SlackStartError("set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)")
-    client = build_client(config.slack_bot_token, config.slack_api_url)
+    client = build_client(settings.bot_token, settings.api_url)
     try:
         identity = await client.auth_test()  # fails fast on a wrong token, before anything listens
     except SlackApiError as exc:
@@ -112,19 +114,19 @@ async def run_slack(runtime: Runtime, stopping: asyncio.Event, *, host: str = "0
     team = str(identity.get("team_id") or "")
 
     profiles = SlackProfiles(client)
-    adapter = SlackAdapter(
+    adapter = SlackListeners(
         runtime.brain,
         client,
-        bot_token=config.slack_bot_token,
-        api_url=config.slack_api_url,
+        bot_token=settings.bot_token,
+        api_url=settings.api_url,
         profiles=profiles,
     )
-    app = adapter.build_app(signing_secret=config.slack_signing_secret)
+    app = adapter.build_app(signing_secret=settings.signing_secret)
     runtime.senders.register("slack", SlackSender(client, profiles))
     sweeper = asyncio.create_task(_sweep_forever(adapter, team, stopping))
     try:
-        if config.slack_app_token:
-            handler = AsyncSocketModeHandler(app, config.slack_app_token, web_client=client)
+        if settings.app_token:
+            handler = AsyncSocketModeHandler(app, settings.app_token, web_client=client)
             try:
                 await handler.connect_async()  # type: ignore[no-untyped-call]
             except SlackApiError as exc:
@@ -137,7 +139,7 @@ async def run_slack(runtime: Runtime, stopping: asyncio.Event, *, host: str = "0
             finally:
                 await handler.close_async()  # type: ignore[no-untyped-call]
         else:
-            runner, port = await start_http(app, host, config.port)
+            runner, port = await start_http(app, host, settings.port)
             log.info("Slack adapter listening on %s:%d%s", host, port, EVENTS_PATH)
             try:
                 await stopping.wait()

@@ -5,17 +5,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import pytest
 
 from bot.brain import Brain
-from bot.cli import Runtime
 from bot.config import Config
 from bot.messages import ActionEvent, Incoming, Reply, ReplyKind
 from bot.reminders.service import AvatarSighting
-from handlers.discord.run import run_discord
+from bot.runtime import Runtime
+from handlers.discord.adapter import SPEC
+from tests.conftest import with_settings
 from tests.fakes.discord_api import FakeDiscord
+
+
+async def run_configured(runtime: Runtime, stopping: asyncio.Event) -> None:
+    """The Discord adapter as `headshot serve` runs it: through the registry's contract."""
+    await SPEC.create(runtime.config.environ).run(runtime, stopping)
 
 
 class RecordingBrain(Brain):
@@ -76,11 +82,11 @@ async def running_bot(
     real_actions: bool = False,
     **settings: str | None,
 ) -> AsyncIterator[RunningBot]:
-    config = replace(config, discord_token=fake.token, discord_api_url=fake.api_url, **settings)  # type: ignore[arg-type]
+    config = with_settings(config, DISCORD_TOKEN=fake.token, DISCORD_API_URL=fake.api_url, **settings)
     brain = RecordingBrain(config, tracking=tracking, real_actions=real_actions)
     runtime = Runtime(config=config, _brain=brain)
     stopping = asyncio.Event()
-    task = asyncio.create_task(run_discord(runtime, stopping))
+    task = asyncio.create_task(run_configured(runtime, stopping))
     bot = RunningBot(fake, runtime, brain, stopping, task)
     try:
         await fake.wait_until_ready()

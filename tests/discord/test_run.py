@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import discord
 import pytest
 
-from bot.cli import Runtime
 from bot.config import Config, load_config
-from handlers.discord.run import DiscordStartError, run_discord
-from tests.discord.conftest import RunningBot, running_bot
+from bot.runtime import Runtime
+from handlers.discord.run import DiscordStartError
+from tests.conftest import with_settings
+from tests.discord.conftest import RunningBot, run_configured, running_bot
 from tests.fakes.discord_api import INTENT_GUILD_MEMBERS, INTENT_MESSAGE_CONTENT, FakeDiscord
 
 PRIVILEGED = INTENT_GUILD_MEMBERS | INTENT_MESSAGE_CONTENT
@@ -34,7 +34,7 @@ async def test_only_the_token_and_the_api_url_are_needed(tmp_path: Path) -> None
         )
         runtime = Runtime(config=config)
         stopping = asyncio.Event()
-        task = asyncio.create_task(run_discord(runtime, stopping))
+        task = asyncio.create_task(run_configured(runtime, stopping))
         await fake.wait_until_ready()
         await fake.send_mention("help")
         reply = await fake.wait_for_request("POST", f"/channels/{fake.CHANNEL_ID}/messages")
@@ -54,9 +54,9 @@ async def test_an_invalid_token_fails_with_a_clear_message_and_never_logs_it(
     wrong = "MTAwMA.wrong-token-do-not-log"
     caplog.set_level(logging.DEBUG)
     async with FakeDiscord() as fake:
-        runtime = Runtime(config=replace(config, discord_token=wrong, discord_api_url=fake.api_url))
+        runtime = Runtime(config=with_settings(config, DISCORD_TOKEN=wrong, DISCORD_API_URL=fake.api_url))
         with pytest.raises(DiscordStartError, match="rejected DISCORD_TOKEN") as failure:
-            await asyncio.wait_for(run_discord(runtime, asyncio.Event()), timeout=15)
+            await asyncio.wait_for(run_configured(runtime, asyncio.Event()), timeout=15)
     assert wrong not in str(failure.value)
     assert wrong not in caplog.text
 
@@ -64,18 +64,18 @@ async def test_an_invalid_token_fails_with_a_clear_message_and_never_logs_it(
 @pytest.mark.parametrize(
     ("settings", "problem"),
     [
-        ({"discord_token": None}, "DISCORD_TOKEN is not set"),
-        ({"discord_token": "Bot MTAw.xyz"}, "without the 'Bot ' prefix"),
-        ({"discord_shards": "lots"}, "DISCORD_SHARDS must be a number or 'auto'"),
-        ({"discord_api_url": "ftp://127.0.0.1/api"}, "DISCORD_API_URL must be an http"),
+        ({"DISCORD_TOKEN": None}, "DISCORD_TOKEN is not set"),
+        ({"DISCORD_TOKEN": "Bot MTAw.xyz"}, "without the 'Bot ' prefix"),
+        ({"DISCORD_SHARDS": "lots"}, "DISCORD_SHARDS must be a number or 'auto'"),
+        ({"DISCORD_API_URL": "ftp://127.0.0.1/api"}, "DISCORD_API_URL must be an http"),
     ],
 )
 async def test_unusable_settings_fail_before_connecting(
     config: Config, settings: dict[str, str | None], problem: str
 ) -> None:
-    runtime = Runtime(config=replace(config, **{"discord_token": "x", **settings}))  # type: ignore[arg-type]
+    runtime = Runtime(config=with_settings(config, **{"DISCORD_TOKEN": "x", **settings}))
     with pytest.raises(DiscordStartError, match=problem):
-        await run_discord(runtime, asyncio.Event())
+        await run_configured(runtime, asyncio.Event())
 
 
 async def test_without_the_privileged_intents_the_bot_reconnects_without_them(
@@ -95,7 +95,7 @@ async def test_without_the_privileged_intents_the_bot_reconnects_without_them(
 
 
 async def test_commands_sync_to_one_server_with_discord_guild_id(config: Config) -> None:
-    async with FakeDiscord() as fake, running_bot(fake, config, discord_guild_id=FakeDiscord.GUILD_ID):
+    async with FakeDiscord() as fake, running_bot(fake, config, DISCORD_GUILD_ID=FakeDiscord.GUILD_ID):
         synced = await fake.wait_for_request(
             "PUT", f"/applications/{fake.APP_ID}/guilds/{fake.GUILD_ID}/commands"
         )
@@ -106,7 +106,7 @@ async def test_commands_sync_to_one_server_with_discord_guild_id(config: Config)
 async def test_discord_shards_runs_the_auto_sharded_client(
     config: Config, shards: str, expected: list[list[int]]
 ) -> None:
-    async with FakeDiscord() as fake, running_bot(fake, config, discord_shards=shards) as bot:
+    async with FakeDiscord() as fake, running_bot(fake, config, DISCORD_SHARDS=shards) as bot:
         assert sorted(identify["shard"] for identify in fake.identifies) == expected
         await fake.send_mention("help")
         await fake.wait_for_request("POST", f"/channels/{fake.CHANNEL_ID}/messages")

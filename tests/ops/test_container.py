@@ -23,6 +23,8 @@ from typing import Any
 import yaml
 from aiohttp import web
 
+from bot.config import CORE_SETTINGS
+from handlers.registry import all_settings
 from tests.conftest import PROJECT_ROOT
 
 DOCKERFILE = PROJECT_ROOT / "Dockerfile"
@@ -279,10 +281,17 @@ def test_every_variable_compose_uses_is_in_env_example() -> None:
     assert used - _env_example_names() == set()
 
 
-def test_env_example_lists_every_setting_the_bot_reads_and_readme_documents() -> None:
-    config_source = (PROJECT_ROOT / "bot" / "config.py").read_text(encoding="utf-8")
-    read_by_bot = set(re.findall(r"get\(\"([A-Z][A-Z0-9_]*)\"\)", config_source))
-    assert {"SLACK_BOT_TOKEN", "DISCORD_TOKEN", "HEADSHOT_DATABASE_URL"} <= read_by_bot
+def test_every_setting_is_declared_listed_in_env_example_and_documented_in_readme() -> None:
+    declared = {s.name for s in (*CORE_SETTINGS, *all_settings())}
+    assert {"SLACK_BOT_TOKEN", "DISCORD_TOKEN", "HEADSHOT_DATABASE_URL"} <= declared
+    sources = [*(PROJECT_ROOT / "bot").rglob("*.py"), *(PROJECT_ROOT / "handlers").rglob("*.py")]
+    read = {
+        name
+        for path in sources
+        for name in re.findall(r"setting\(\s*\w+,\s*\"([A-Z][A-Z0-9_]*)\"", path.read_text(encoding="utf-8"))
+    }
+    assert read, "no setting is read through bot.config.setting?"
+    assert read - declared == set(), "read but not declared as a Setting"
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     in_readme_table = {
         name
@@ -290,9 +299,9 @@ def test_env_example_lists_every_setting_the_bot_reads_and_readme_documents() ->
         if line.startswith("| `")
         for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", line.split("|")[1])
     }
-    assert "HEADSHOT_LOG_FORMAT" in in_readme_table
     listed = _env_example_names()
-    assert read_by_bot - listed == set()
+    assert declared - listed == set(), "declared but missing from .env.example"
+    assert declared - in_readme_table == set(), "declared but missing from README's configuration table"
     assert in_readme_table - listed == set()
 
 

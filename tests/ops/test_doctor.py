@@ -12,10 +12,12 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from bot.adapters import FAIL, OK, UNKNOWN, WARN
+from bot.adapters import DoctorCheck as Check
 from bot.config import Config
 from bot.reminders.database import create_store_engine, migrate
-from handlers.doctor import FAIL, OK, UNKNOWN, WARN, Check, doctor, format_table, run_checks
-from tests.conftest import PROJECT_ROOT
+from handlers.doctor import doctor, format_table, run_checks
+from tests.conftest import PROJECT_ROOT, with_settings
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.slack_api import FakeSlackApi
 
@@ -48,15 +50,14 @@ async def test_accepted_tokens_migrated_store_and_knowledge_pass(config: Config,
         FakeSlackApi(bot_token=SLACK_TOKEN) as slack,
         FakeDiscord(token=DISCORD_TOKEN) as discord,
     ):
-        configured = replace(
-            config,
-            database_url=url,
-            slack_bot_token=SLACK_TOKEN,
-            slack_signing_secret=SIGNING_SECRET,
-            slack_api_url=slack.url,
-            port=3456,
-            discord_token=DISCORD_TOKEN,
-            discord_api_url=discord.api_url,
+        configured = with_settings(
+            replace(config, database_url=url),
+            SLACK_BOT_TOKEN=SLACK_TOKEN,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=slack.url,
+            PORT="3456",
+            DISCORD_TOKEN=DISCORD_TOKEN,
+            DISCORD_API_URL=discord.api_url,
         )
         checks = await asyncio.to_thread(run_checks, configured, timeout=3)
 
@@ -90,13 +91,13 @@ async def test_accepted_tokens_migrated_store_and_knowledge_pass(config: Config,
 
 async def test_rejected_tokens_fail_with_a_fix_and_exit_1(config: Config, tmp_path: Path) -> None:
     async with FakeSlackApi(bot_token="xoxb-the-right-one") as slack, FakeDiscord(token="right") as discord:
-        configured = replace(
+        configured = with_settings(
             config,
-            slack_bot_token=SLACK_TOKEN,
-            slack_app_token="xapp-1-A0-123-abcdef",
-            slack_api_url=slack.url,
-            discord_token=DISCORD_TOKEN,
-            discord_api_url=discord.api_url,
+            SLACK_BOT_TOKEN=SLACK_TOKEN,
+            SLACK_APP_TOKEN="xapp-1-A0-123-abcdef",
+            SLACK_API_URL=slack.url,
+            DISCORD_TOKEN=DISCORD_TOKEN,
+            DISCORD_API_URL=discord.api_url,
         )
         out = tmp_path / "out.txt"
         with out.open("w") as stream:
@@ -118,13 +119,13 @@ async def test_rejected_tokens_fail_with_a_fix_and_exit_1(config: Config, tmp_pa
 
 def test_unreachable_apis_fail_quickly_and_say_where(config: Config) -> None:
     port = _free_port()  # nothing listens there
-    configured = replace(
+    configured = with_settings(
         config,
-        slack_bot_token=SLACK_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=f"http://127.0.0.1:{port}/api/",
-        discord_token=DISCORD_TOKEN,
-        discord_api_url=f"http://127.0.0.1:{port}/api/v10",
+        SLACK_BOT_TOKEN=SLACK_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=f"http://127.0.0.1:{port}/api/",
+        DISCORD_TOKEN=DISCORD_TOKEN,
+        DISCORD_API_URL=f"http://127.0.0.1:{port}/api/v10",
     )
     checks = run_checks(configured, timeout=2)
     slack_row, discord_row = _rows(checks, "slack token")[0], _rows(checks, "discord token")[0]
@@ -135,7 +136,7 @@ def test_unreachable_apis_fail_quickly_and_say_where(config: Config) -> None:
 
 
 def test_half_configured_slack_and_bad_discord_token_prefix_fail(config: Config) -> None:
-    configured = replace(config, slack_bot_token=SLACK_TOKEN, discord_token="Bot " + DISCORD_TOKEN)
+    configured = with_settings(config, SLACK_BOT_TOKEN=SLACK_TOKEN, DISCORD_TOKEN="Bot " + DISCORD_TOKEN)
     checks = run_checks(configured, timeout=1)
     slack_rows = _rows(checks, "slack adapter")
     assert [r.status for r in slack_rows] == [FAIL]

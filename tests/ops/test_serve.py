@@ -10,15 +10,17 @@ import logging
 import os
 import signal
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
 
-from bot.cli import Runtime
 from bot.config import Config
 from bot.logs import configure_logging
+from bot.runtime import Runtime
 from handlers import serve as serve_module
-from handlers.serve import PartUnavailable, RunPart, plan_for, serve_async, supervise
+from handlers.registry import create_adapters
+from handlers.serve import PartUnavailable, plan_notes, serve_async, supervise
+from tests.conftest import with_settings
+from tests.fakes.adapters import ScriptedAdapter
 
 TOKEN = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx"
 
@@ -35,17 +37,23 @@ def restore_logging() -> Iterator[None]:
     root.setLevel(saved[1])
 
 
-def test_plan_follows_the_configuration(config: Config) -> None:
-    assert plan_for(config).console and plan_for(config).adapters == []
-    socket = replace(config, slack_bot_token="xoxb-1", slack_app_token="xapp-1", discord_token="d")
-    assert (plan_for(socket).slack_mode, plan_for(socket).adapters) == ("socket", ["slack", "discord"])
-    assert not plan_for(socket).console
-    http = replace(config, slack_bot_token="xoxb-1", slack_signing_secret="s")
-    assert plan_for(http).slack_mode == "http" and plan_for(http).adapters == ["slack"]
-    half = replace(config, slack_bot_token="xoxb-1")
-    assert plan_for(half).console and "SLACK_SIGNING_SECRET" in plan_for(half).notes[0]
-    secret_only = replace(config, slack_signing_secret="s")
-    assert "without SLACK_BOT_TOKEN" in plan_for(secret_only).notes[0]
+def _started(config: Config) -> list[str]:
+    return [adapter.name for adapter in create_adapters(config.environ) if adapter.configured]
+
+
+def test_what_starts_follows_the_configuration(config: Config) -> None:
+    assert _started(config) == []
+    socket = with_settings(config, SLACK_BOT_TOKEN="xoxb-1", SLACK_APP_TOKEN="xapp-1", DISCORD_TOKEN="d")
+    assert _started(socket) == ["slack", "discord"]
+    assert create_adapters(socket.environ)[0].describe().startswith("Socket Mode")
+    http = with_settings(config, SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s")
+    assert _started(http) == ["slack"]
+    assert create_adapters(http.environ)[0].describe().startswith("HTTP mode on port 3000")
+    half = with_settings(config, SLACK_BOT_TOKEN="xoxb-1")
+    assert _started(half) == []
+    assert "SLACK_SIGNING_SECRET" in plan_notes(create_adapters(half.environ))[0]
+    secret_only = with_settings(config, SLACK_SIGNING_SECRET="s")
+    assert "without SLACK_BOT_TOKEN" in plan_notes(create_adapters(secret_only.environ))[0]
 
 
 async def test_a_failing_part_is_restarted_with_doubling_backoff_and_its_token_never_logged(
@@ -64,11 +72,8 @@ async def test_a_failing_part_is_restarted_with_doubling_backoff_and_its_token_n
             return
         raise RuntimeError(f"auth failed for {TOKEN}")
 
-    def load() -> RunPart:
-        return flaky
-
     started = await supervise(
-        "slack", load, Runtime(config), stopping, initial_backoff=0.01, max_backoff=0.05
+        "slack", flaky, Runtime(config), stopping, initial_backoff=0.01, max_backoff=0.05
     )
 
     assert started is True and attempts == 5
@@ -94,22 +99,21 @@ async def test_a_part_that_returns_on_its_own_is_restarted(config: Config) -> No
         stopping.set()
 
     stopper = asyncio.create_task(stop_later())
-    assert await supervise("discord", lambda: quits_early, Runtime(config), stopping, initial_backoff=0.01)
+    assert await supervise("discord", quits_early, Runtime(config), stopping, initial_backoff=0.01)
     await stopper
     assert runs == 3
 
 
 async def test_an_unavailable_part_is_reported_once_and_not_retried(config: Config) -> None:
-    def load() -> RunPart:
-        raise PartUnavailable("the Discord adapter cannot be loaded (ModuleNotFoundError)")
+    async def cannot_import(runtime: Runtime, stopping_: asyncio.Event) -> None:
+        import handlers.no_such_platform  # type: ignore[import-not-found]  # noqa: F401
 
-    assert await supervise("discord", load, Runtime(config), asyncio.Event()) is False
+    assert await supervise("discord", cannot_import, Runtime(config), asyncio.Event()) is False
 
 
 async def test_one_crashing_adapter_does_not_take_the_other_down(
     config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    both = replace(config, slack_bot_token="xoxb-1", slack_signing_secret="s", discord_token="d")
     stopping = asyncio.Event()
     slack_attempts = 0
     discord_events: list[str] = []
@@ -133,12 +137,11 @@ async def test_one_crashing_adapter_does_not_take_the_other_down(
         scheduler_events.append("released claims")
 
     monkeypatch.setattr(serve_module, "INITIAL_BACKOFF_SECONDS", 0.01)
-    monkeypatch.setattr(serve_module, "_load_slack", lambda: crashing_slack)
-    monkeypatch.setattr(serve_module, "_load_discord", lambda: steady_discord)
     monkeypatch.setattr(serve_module, "run_scheduler", scheduler)
     monkeypatch.setattr(serve_module, "MAX_BACKOFF_SECONDS", 0.02)
+    adapters = [ScriptedAdapter("slack", crashing_slack), ScriptedAdapter("discord", steady_discord)]
 
-    code = await serve_async(Runtime(both), console_user="u", stopping=stopping)
+    code = await serve_async(Runtime(config), console_user="u", stopping=stopping, adapters=adapters)
 
     assert code == 0
     assert slack_attempts == 3
@@ -149,24 +152,20 @@ async def test_one_crashing_adapter_does_not_take_the_other_down(
 async def test_with_no_adapter_loadable_serve_exits_1(
     config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    both = replace(config, slack_bot_token="xoxb-1", slack_signing_secret="s", discord_token="d")
-
-    def unavailable() -> RunPart:
+    async def unavailable(runtime: Runtime, stopping_: asyncio.Event) -> None:
         raise PartUnavailable("missing")
 
     async def scheduler(runtime: Runtime, stopping_: asyncio.Event) -> None:
         await stopping_.wait()
 
-    monkeypatch.setattr(serve_module, "_load_slack", unavailable)
-    monkeypatch.setattr(serve_module, "_load_discord", unavailable)
     monkeypatch.setattr(serve_module, "run_scheduler", scheduler)
-    assert await serve_async(Runtime(both), console_user="u") == 1
+    adapters = [ScriptedAdapter("slack", unavailable), ScriptedAdapter("discord", unavailable)]
+    assert await serve_async(Runtime(config), console_user="u", adapters=adapters) == 1
 
 
 async def test_a_part_stuck_after_stopping_is_cancelled_after_the_grace_period(
     config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    discord = replace(config, discord_token="d")
     stopping = asyncio.Event()
     cancelled: list[str] = []
 
@@ -181,9 +180,14 @@ async def test_a_part_stuck_after_stopping_is_cancelled_after_the_grace_period(
     async def scheduler(runtime: Runtime, stopping_: asyncio.Event) -> None:
         await stopping_.wait()
 
-    monkeypatch.setattr(serve_module, "_load_discord", lambda: stuck)
     monkeypatch.setattr(serve_module, "run_scheduler", scheduler)
-    code = await serve_async(Runtime(discord), console_user="u", stopping=stopping, grace_seconds=0.05)
+    code = await serve_async(
+        Runtime(config),
+        console_user="u",
+        stopping=stopping,
+        grace_seconds=0.05,
+        adapters=[ScriptedAdapter("discord", stuck)],
+    )
     assert code == 0 and cancelled == ["discord"]
 
 
@@ -232,7 +236,6 @@ async def test_console_mode_stops_on_signal_while_waiting_for_input(
 async def test_sigterm_stops_serve_and_a_second_signal_cancels_a_stuck_part(
     config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    discord = replace(config, discord_token="d")
     entered = asyncio.Event()
     cancelled: list[str] = []
 
@@ -247,11 +250,16 @@ async def test_sigterm_stops_serve_and_a_second_signal_cancels_a_stuck_part(
     async def scheduler(runtime: Runtime, stopping_: asyncio.Event) -> None:
         await stopping_.wait()
 
-    monkeypatch.setattr(serve_module, "_load_discord", lambda: ignores_stopping)
     monkeypatch.setattr(serve_module, "run_scheduler", scheduler)
     stopping = asyncio.Event()
     serving = asyncio.create_task(
-        serve_async(Runtime(discord), console_user="u", stopping=stopping, grace_seconds=3600)
+        serve_async(
+            Runtime(config),
+            console_user="u",
+            stopping=stopping,
+            grace_seconds=3600,
+            adapters=[ScriptedAdapter("discord", ignores_stopping)],
+        )
     )
     await entered.wait()
     os.kill(os.getpid(), signal.SIGTERM)
@@ -265,7 +273,6 @@ async def test_sigterm_stops_serve_and_a_second_signal_cancels_a_stuck_part(
 async def test_work_an_adapter_left_in_flight_is_finished_before_serve_returns(
     config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    slack = replace(config, slack_bot_token="xoxb-1", slack_signing_secret="s")
     answered: list[str] = []
     release = asyncio.Event()
 
@@ -283,7 +290,7 @@ async def test_work_an_adapter_left_in_flight_is_finished_before_serve_returns(
     async def scheduler(runtime: Runtime, stopping_: asyncio.Event) -> None:
         await stopping_.wait()
 
-    monkeypatch.setattr(serve_module, "_load_slack", lambda: acks_then_returns)
     monkeypatch.setattr(serve_module, "run_scheduler", scheduler)
-    assert await serve_async(Runtime(slack), console_user="u") == 0
+    adapters = [ScriptedAdapter("slack", acks_then_returns)]
+    assert await serve_async(Runtime(config), console_user="u", adapters=adapters) == 0
     assert answered == ["reply posted"]

@@ -13,7 +13,7 @@ from bot.brain import Brain
 from bot.config import Config
 from bot.messages import Action, ActionEvent, ActionId, Buttons, Incoming, Paragraph, Reply, ReplyKind
 from bot.reminders.service import AvatarSighting
-from handlers.slack.app import SlackAdapter
+from handlers.slack.app import SlackListeners
 from handlers.slack.run import build_client, start_http
 from tests.fakes.slack_api import FakeSlackApi
 
@@ -60,7 +60,7 @@ class RecordingBrain(Brain):
 @dataclass
 class SlackBot:
     events_url: str
-    adapter: SlackAdapter
+    adapter: SlackListeners
     brain: RecordingBrain
 
 
@@ -75,7 +75,7 @@ async def _serve(
 ) -> AsyncIterator[SlackBot]:
     brain = RecordingBrain(config)
     client = build_client(slack.bot_token, slack.url)
-    adapter = SlackAdapter(brain, client, bot_token=slack.bot_token, api_url=slack.url)
+    adapter = SlackListeners(brain, client, bot_token=slack.bot_token, api_url=slack.url)
     app = adapter.build_app(signing_secret=SECRET, process_before_response=process_before_response)
     runner, port = await start_http(app, "127.0.0.1", 0)
     try:

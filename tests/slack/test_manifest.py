@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 
 from bot.config import Config
-from handlers.slack.app import SlackAdapter
+from handlers.slack.app import SlackListeners
 from handlers.slack.run import EVENTS_PATH, build_client
 from tests.conftest import PROJECT_ROOT
 from tests.slack.conftest import RecordingBrain
@@ -52,7 +52,7 @@ def test_events_command_interactivity_and_home_match_the_listeners(config: Confi
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
 
-    adapter = SlackAdapter(
+    adapter = SlackListeners(
         RecordingBrain(config), build_client("xoxb-x", "http://127.0.0.1:9/api/"), bot_token="x", api_url="x"
     )
     assert set(adapter.event_listeners()) == set(EXPECTED_EVENTS.values())

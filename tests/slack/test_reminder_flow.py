@@ -17,7 +17,7 @@ from bot.brain import Brain
 from bot.config import Config
 from bot.reminders.delivery import SenderRegistry
 from bot.reminders.scheduler import Scheduler
-from handlers.slack.app import SlackAdapter
+from handlers.slack.app import SlackListeners
 from handlers.slack.run import build_client, start_http
 from handlers.slack.sender import SlackSender
 from tests.fakes.slack_api import FakeSlackApi, post_event
@@ -28,7 +28,7 @@ from tests.slack.conftest import SECRET, event_callback, message_ts
 async def served(slack: FakeSlackApi, config: Config) -> AsyncIterator[tuple[str, Brain, SlackSender]]:
     brain = Brain(config)
     client = build_client(slack.bot_token, slack.url)
-    adapter = SlackAdapter(brain, client, bot_token=slack.bot_token, api_url=slack.url)
+    adapter = SlackListeners(brain, client, bot_token=slack.bot_token, api_url=slack.url)
     runner, port = await start_http(
         adapter.build_app(signing_secret=SECRET, process_before_response=True), "127.0.0.1", 0
     )

@@ -6,18 +6,17 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator
-from dataclasses import replace
 
 import aiohttp
 import pytest
 
-from bot.cli import Runtime
 from bot.config import Config
-from handlers.slack import run_slack
-from handlers.slack.app import SlackAdapter
-from handlers.slack.run import SlackStartError, build_client
+from bot.runtime import Runtime
+from handlers.slack.adapter import SlackSettings
+from handlers.slack.app import SlackListeners
+from handlers.slack.run import SlackStartError, build_client, run_slack
 from handlers.slack.sender import SlackSender
-from tests.conftest import data_path
+from tests.conftest import data_path, with_settings
 from tests.fakes.slack_api import FakeSlackApi, post_event
 from tests.slack.conftest import SECRET, RecordingBrain, SlackBot, event_callback, message_ts
 
@@ -45,7 +44,8 @@ class Running:
 async def _start(config: Config) -> AsyncIterator[Running]:
     runtime = Runtime(config=config, _brain=RecordingBrain(config))
     stopping = asyncio.Event()
-    task = asyncio.create_task(run_slack(runtime, stopping, host="127.0.0.1"))
+    settings = SlackSettings.from_environ(config.environ)
+    task = asyncio.create_task(run_slack(runtime, stopping, settings, host="127.0.0.1"))
     running = Running(runtime, stopping, task)
     try:
         yield running
@@ -56,8 +56,8 @@ async def _start(config: Config) -> AsyncIterator[Running]:
 
 @pytest.fixture
 async def socket_mode(slack: FakeSlackApi, config: Config) -> AsyncIterator[Running]:
-    settings = replace(
-        config, slack_bot_token=slack.bot_token, slack_app_token=slack.app_token, slack_api_url=slack.url
+    settings = with_settings(
+        config, SLACK_BOT_TOKEN=slack.bot_token, SLACK_APP_TOKEN=slack.app_token, SLACK_API_URL=slack.url
     )
     async for running in _start(settings):
         yield running
@@ -66,12 +66,12 @@ async def socket_mode(slack: FakeSlackApi, config: Config) -> AsyncIterator[Runn
 @pytest.fixture
 async def http_mode(slack: FakeSlackApi, config: Config) -> AsyncIterator[tuple[Running, int]]:
     port = _free_port()
-    settings = replace(
+    settings = with_settings(
         config,
-        slack_bot_token=slack.bot_token,
-        slack_signing_secret=SECRET,
-        slack_api_url=slack.url,
-        port=port,
+        SLACK_BOT_TOKEN=slack.bot_token,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack.url,
+        PORT=str(port),
     )
     async for running in _start(settings):
         yield running, port
@@ -163,24 +163,28 @@ async def test_http_mode_on_the_configured_port(slack: FakeSlackApi, http_mode: 
 
 
 async def test_a_wrong_bot_token_fails_the_start(slack: FakeSlackApi, config: Config) -> None:
-    settings = replace(
-        config, slack_bot_token="xoxb-wrong", slack_signing_secret=SECRET, slack_api_url=slack.url
+    settings = with_settings(
+        config, SLACK_BOT_TOKEN="xoxb-wrong", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.url
     )
     with pytest.raises(SlackStartError, match="invalid_auth"):
-        await run_slack(Runtime(config=settings), asyncio.Event(), host="127.0.0.1")
+        await run_slack(
+            Runtime(config=settings),
+            asyncio.Event(),
+            SlackSettings.from_environ(settings.environ),
+            host="127.0.0.1",
+        )
 
 
 async def test_missing_settings_fail_the_start(config: Config) -> None:
     with pytest.raises(SlackStartError, match="SLACK_BOT_TOKEN"):
-        await run_slack(Runtime(config=config), asyncio.Event())
-    settings = replace(config, slack_bot_token="xoxb-x")
+        await run_slack(Runtime(config=config), asyncio.Event(), SlackSettings())
     with pytest.raises(SlackStartError, match="SLACK_APP_TOKEN"):
-        await run_slack(Runtime(config=settings), asyncio.Event())
+        await run_slack(Runtime(config=config), asyncio.Event(), SlackSettings(bot_token="xoxb-x"))
 
 
-def _adapter(slack: FakeSlackApi, brain: RecordingBrain) -> SlackAdapter:
+def _adapter(slack: FakeSlackApi, brain: RecordingBrain) -> SlackListeners:
     client = build_client(slack.bot_token, slack.url)
-    return SlackAdapter(brain, client, bot_token=slack.bot_token, api_url=slack.url)
+    return SlackListeners(brain, client, bot_token=slack.bot_token, api_url=slack.url)
 
 
 async def test_the_avatar_sweep_reads_every_page_when_the_workspace_opted_in(
