@@ -13,20 +13,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from bot.config import Setting
+
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 OK, WARN, FAIL, SKIP, UNKNOWN = "ok", "warn", "FAIL", "skip", "unknown"
 
-
-@dataclass(frozen=True)
-class Setting:
-    """One environment variable: what `.env.example`, README and `doctor` say about it."""
-
-    name: str
-    meaning: str
-    default: str = "unset"
-    secret: bool = False
+__all__ = ["Adapter", "AdapterSpec", "DoctorCheck", "Setting"]
 
 
 @dataclass(frozen=True)

@@ -11,21 +11,19 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from bot.clock import Clock, utc_now
+from bot.commands import PHOTO_PLATFORMS, help_reply, match_command
 from bot.config import Config
 from bot.messages import (
     ActionEvent,
     Attachment,
     Conversation,
     Incoming,
-    Paragraph,
     Reply,
     ReplyKind,
-    Title,
 )
-from bot.reminders.commands import looks_like_reminder_command
 
 if TYPE_CHECKING:
     from bot.knowledge import KnowledgeBase
@@ -33,27 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
-
-_CHECK_WORDS = re.compile(r"^\s*(check|review|analy[sz]e|rate)\b[\s:]*", re.IGNORECASE)
-_ASK_WORD = re.compile(r"^\s*ask\b[\s:]*", re.IGNORECASE)
-_HELP = re.compile(r"^\s*(help|\?|commands|what can you do\??|usage)\s*[.!?]*\s*$", re.IGNORECASE)
-_PLATFORM_HINT = re.compile(r"\b(linkedin|slack|discord|github)\b", re.IGNORECASE)
-
-HELP_TEXT = (
-    "I give profile-photo advice. You can:\n"
-    "• ask a question — e.g. “are AI headshots ok for LinkedIn?” or “how often should I update my photo?”\n"
-    "• post a photo (optionally “for linkedin”, “for slack”, “for discord” or “for github”) — "
-    "I check face, framing, sharpness, light, background and age, and suggest a square crop\n"
-    "• remind me in 18 months / on 2027-03-01 / every year — to refresh your headshot\n"
-    "• reminders — list yours; cancel N; snooze N 1 month; done (I updated my photo)\n"
-    "• opt out — no more proactive refresh suggestions\n"
-    "• help — this message"
-)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+_PLATFORM_HINT = re.compile(r"\b(" + "|".join(PHOTO_PLATFORMS) + r")\b", re.IGNORECASE)
 
 
 class Brain:
@@ -139,25 +117,24 @@ class Brain:
                     "Ask me anything about headshots, post a photo to check, or say “help”.", ReplyKind.HELP
                 )
             ]
-        if _HELP.match(text):
-            return [help_reply()]
-        if _CHECK_WORDS.match(text) and len(text.split()) <= 4:
-            return [
-                Reply.plain(
-                    "Attach a photo to your message (or post it here) and I’ll check it. Add “for "
-                    "linkedin”, “for slack”, “for discord” or “for github” to check it for that platform.",
-                    ReplyKind.HELP,
-                )
-            ]
-        if looks_like_reminder_command(text):  # regex only: plain questions never open the store
-            handled = self.reminders.handle(incoming)
-            if handled is not None:
-                return handled
-        question = _ASK_WORD.sub("", text, count=1)
+        matched = match_command(incoming)  # regex only: plain questions never open the store
+        if matched is not None:
+            return matched.command.run(self, matched.invocation)
+        return self.answer(incoming, text)
+
+    def answer(self, incoming: Incoming, question: str) -> list[Reply]:
         if not question.strip():
             return [Reply.plain("What would you like to know about headshots?", ReplyKind.HELP)]
         answer = self.knowledge.ask(question, conversation_key=incoming.conversation.key())
         return [self.knowledge.reply_for(answer)]
+
+    def photo_hint(self) -> Reply:
+        platforms = ", ".join(f"“for {name}”" for name in PHOTO_PLATFORMS)
+        return Reply.plain(
+            f"Attach a photo to your message (or post it here) and I’ll check it. Add {platforms} to check "
+            "it for that platform.",
+            ReplyKind.HELP,
+        )
 
     def _check(self, incoming: Incoming, text: str) -> list[Reply]:
         from bot.photo.review import review_attachment
@@ -209,14 +186,6 @@ def _log_handled(event: str, conversation: Conversation, started: float, replies
 def _is_database_locked(exc: BaseException) -> bool:
     text = str(exc).lower()
     return "database is locked" in text or "database table is locked" in text
-
-
-def help_reply() -> Reply:
-    lines = HELP_TEXT.splitlines()
-    return Reply(
-        ReplyKind.HELP,
-        (Title("How I can help"), Paragraph(lines[0]), *(Paragraph(line) for line in lines[1:])),
-    )
 
 
 def error_reply(message: str) -> Reply:

@@ -13,7 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.adapters import Setting
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: what `.env.example`, README and `doctor` say about it."""
+
+    name: str
+    meaning: str
+    default: str = "unset"
+    secret: bool = False
+
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"

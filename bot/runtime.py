@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.brain import Brain, Clock, utc_now
+from bot.brain import Brain
+from bot.clock import Clock, utc_now
 from bot.config import Config
 from bot.reminders.delivery import SenderRegistry
 

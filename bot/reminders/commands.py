@@ -1,12 +1,15 @@
-"""Recognising reminder commands in a message: regular expressions only, no database, no date parsing.
+"""The reminders' chat grammar: which messages are reminder commands, and the typed command each becomes.
 
-`looks_like_reminder_command` is what the brain asks before it opens the store, so a plain question never
-touches the database (nor imports SQLAlchemy).
+Regular expressions only, no database, no date parsing: the brain's command registry (`bot/commands.py`)
+matches these rules before it opens the store, so a plain question never touches the database (nor
+imports SQLAlchemy). Each rule is matched against the normalised message (`normalise`); its builder also
+gets the message as typed, for the words whose case matters (a reminder's text, a zone name).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -90,8 +93,10 @@ _DONE = re.compile(
     r"^(?:done|all done|i(?:'ve|’ve| have)?\s+(?:just\s+)?(?:updated|changed|refreshed)"
     r"(?:\s+(?:it|my\s+(?:profile\s+)?(?:photo|headshot|picture|pic|avatar)))?|updated(?:\s+it)?)$"
 )
-_OPT = re.compile(r"^opt[\s-]?(?P<direction>out|in)\b(?:\s+(?:of|to|from)?\s*(?:the\s+)?suggestions?)?$")
-_STOP_SUGGESTIONS = re.compile(r"^(?:stop|no more)\s+suggestions$")
+_OPT = re.compile(
+    r"^opt[\s-]?(?P<direction>out|in)\b(?:\s+(?:of|to|from)?\s*(?:the\s+)?suggestions?)?$"
+    r"|^(?P<stop>stop|no more)\s+suggestions$"
+)
 _TIMEZONE = re.compile(
     r"^(?:set\s+)?(?:my\s+)?(?:time\s*zone|tz)(?:\s+(?:to|is|=))?(?:\s+(?P<zone>[\w/+\-]+))?$"
 )
@@ -100,55 +105,71 @@ _WORKSPACE_INTERVAL = re.compile(r"^admin\s+refresh[\s-]?interval(?:\s+(?:to\s+)
 _INTERVAL = re.compile(r"^(?:set\s+)?(?:my\s+)?refresh\s+interval(?:\s+(?:to|is|=))?(?:\s+(?P<length>.+))?$")
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
+    """The form the rules match: lower case, one space between words, no trailing punctuation."""
     text = text.strip().lower().replace("’", "'")
     text = re.sub(r"\s+", " ", text)
     return text.rstrip(".!? ")
 
 
+def _set(typed: str, match: re.Match[str]) -> Command:
+    # Keep the user's own capitalisation for the reminder text.
+    original = re.sub(r"\s+", " ", typed.strip()).rstrip(".!? ")
+    return SetReminder(original[len(original) - len(match.group("rest")) :].strip())
+
+
+def _snooze(typed: str, match: re.Match[str]) -> Command:
+    reminder_id = int(match.group("id")) if match.group("id") else None
+    duration = match.group("duration").strip() if match.group("duration") else None
+    if reminder_id is not None and duration and _BARE_UNIT.match(duration):
+        # "snooze 12 months" is a duration, not reminder #12 by "months".
+        reminder_id, duration = None, f"{reminder_id} {duration}"
+    return SnoozeReminder(reminder_id, duration)
+
+
+def _timezone(typed: str, match: re.Match[str]) -> Command:
+    zone = match.group("zone")
+    # Zone names are case-sensitive ("Europe/Berlin"); take them from the original text.
+    if zone:
+        as_typed = re.search(re.escape(zone), typed, re.IGNORECASE)
+        zone = as_typed.group(0) if as_typed else zone
+    return SetTimezone(zone)
+
+
+def _switch(match: re.Match[str]) -> bool | None:
+    switch = match.group("switch")
+    return None if switch is None else switch == "on"
+
+
+@dataclass(frozen=True)
+class Rule:
+    pattern: re.Pattern[str]
+    build: Callable[[str, re.Match[str]], Command]  # (the message as typed, the match) -> the command
+
+
+RULES: dict[str, Rule] = {
+    "remind": Rule(_SET, _set),
+    "reminders": Rule(_LIST, lambda typed, m: ListReminders()),
+    "cancel": Rule(_CANCEL, lambda typed, m: CancelReminder(int(m.group("id")) if m.group("id") else None)),
+    "snooze": Rule(_SNOOZE, _snooze),
+    "done": Rule(_DONE, lambda typed, m: Done()),
+    "opt": Rule(_OPT, lambda typed, m: OptSuggestions(opt_out=m.group("direction") != "in")),
+    "timezone": Rule(_TIMEZONE, _timezone),
+    "admin track-photos": Rule(_TRACK, lambda typed, m: TrackPhotos(_switch(m))),
+    "admin refresh-interval": Rule(
+        _WORKSPACE_INTERVAL, lambda typed, m: WorkspaceInterval(m.group("length"))
+    ),
+    "refresh interval": Rule(_INTERVAL, lambda typed, m: RefreshInterval(m.group("length"))),
+}
+"""In the order they are tried: the first rule that matches decides."""
+
+
 def parse_command(text: str) -> Command | None:
     """The reminder command in `text`, or None when it is not one (then it is a question for the brain)."""
-    cleaned = _normalise(text)
+    cleaned = normalise(text)
     if not cleaned or len(cleaned) > 500:
         return None
-    if match := _SET.match(cleaned):
-        # Keep the user's own capitalisation for the reminder text.
-        original = re.sub(r"\s+", " ", text.strip()).rstrip(".!? ")
-        return SetReminder(original[len(original) - len(match.group("rest")) :].strip())
-    if _LIST.match(cleaned):
-        return ListReminders()
-    if match := _CANCEL.match(cleaned):
-        return CancelReminder(int(match.group("id")) if match.group("id") else None)
-    if match := _SNOOZE.match(cleaned):
-        reminder_id = int(match.group("id")) if match.group("id") else None
-        duration = match.group("duration").strip() if match.group("duration") else None
-        if reminder_id is not None and duration and _BARE_UNIT.match(duration):
-            # "snooze 12 months" is a duration, not reminder #12 by "months".
-            reminder_id, duration = None, f"{reminder_id} {duration}"
-        return SnoozeReminder(reminder_id, duration)
-    if _DONE.match(cleaned):
-        return Done()
-    if match := _OPT.match(cleaned):
-        return OptSuggestions(opt_out=match.group("direction") == "out")
-    if _STOP_SUGGESTIONS.match(cleaned):
-        return OptSuggestions(opt_out=True)
-    if match := _TIMEZONE.match(cleaned):
-        zone = match.group("zone")
-        # Zone names are case-sensitive ("Europe/Berlin"); take them from the original text.
-        if zone:
-            as_typed = re.search(re.escape(zone), text, re.IGNORECASE)
-            zone = as_typed.group(0) if as_typed else zone
-        return SetTimezone(zone)
-    if match := _TRACK.match(cleaned):
-        switch = match.group("switch")
-        return TrackPhotos(None if switch is None else switch == "on")
-    if match := _WORKSPACE_INTERVAL.match(cleaned):
-        return WorkspaceInterval(match.group("length"))
-    if match := _INTERVAL.match(cleaned):
-        return RefreshInterval(match.group("length"))
+    for rule in RULES.values():
+        if match := rule.pattern.match(cleaned):
+            return rule.build(text, match)
     return None
-
-
-def looks_like_reminder_command(text: str) -> bool:
-    """Cheap test (regex only) the brain uses before it opens the reminder store."""
-    return parse_command(text) is not None

@@ -90,8 +90,10 @@ class ReminderService:
     def handle(self, incoming: Incoming) -> list[Reply] | None:
         """Replies when the message is a reminder command; None when it is not one."""
         command = cmd.parse_command(incoming.text)
-        if command is None:
-            return None
+        return None if command is None else self.run(command, incoming)
+
+    def run(self, command: cmd.Command, incoming: Incoming) -> list[Reply]:
+        """Carries out one reminder command that `incoming` asked for."""
         conversation = incoming.conversation
         match command:
             case cmd.SetReminder(rest=rest):
@@ -114,7 +116,6 @@ class ReminderService:
                 return [self._interval(conversation, length)]
             case cmd.WorkspaceInterval(length=length):
                 return [self._workspace_interval(conversation, length, incoming.user_is_admin)]
-        return None
 
     def handle_action(self, event: ActionEvent) -> list[Reply] | None:
         conversation = event.conversation

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,14 +23,16 @@ from bot.attachments import fetch_attachment, not_an_image_problem, trusted_host
 from bot.messages import ActionEvent, Attachment, Conversation, Incoming, Reply
 from bot.reminders.service import AvatarSighting
 from bot.runtime import Runtime
-from handlers.discord.adapter import DiscordSettings
 from handlers.discord.commands import build_headshot_group
 from handlers.discord.render import ActionButton, OutgoingMessage, render_reply
+from handlers.discord.settings import DiscordSettings
 
 log = logging.getLogger("headshot.discord")
 
 DISCORD_CDN_HOSTS = ("cdn.discordapp.com", "media.discordapp.net")
 PLATFORM = "discord"
+
+AfterCommand = Callable[[discord.Interaction[Any], Mapping[str, Any]], Awaitable[None]]
 
 
 def privileged_intents() -> discord.Intents:
@@ -82,6 +84,8 @@ class DiscordBot:
         else:
             self.client = HeadshotClient(**options)
         self.client.headshot_adapter = self
+        # What the Discord side does after the core answered a slash command (by the command's name).
+        self.after_command: dict[str, AfterCommand] = {"admin track-photos": self._after_track_photos}
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
         self.tree.add_command(build_headshot_group(self))
         self.client.add_dynamic_items(ActionButton)
@@ -297,6 +301,12 @@ class DiscordBot:
             member = guild.get_member(after.id)
             if member is not None:
                 await self._record_sightings(guild.id, [member])
+
+    async def _after_track_photos(
+        self, interaction: discord.Interaction[Any], values: Mapping[str, Any]
+    ) -> None:
+        if values.get("state") == "on" and interaction.guild is not None:
+            await self.record_server_avatars(interaction.guild)
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
         await self.record_server_avatars(guild)

@@ -1,91 +1,115 @@
-"""The `/headshot` slash commands. Each one becomes the same text a user could type to the bot, so the
-core handles it exactly as a mention or DM; the adapter only adds what the platform knows (the photo,
-who is an admin)."""
+"""The `/headshot` slash commands, built from the core's command registry (`bot/commands.py`).
+
+Each one becomes the same text a user could type to the bot, so the core handles it exactly as a mention
+or DM; the adapter only adds what the platform knows (the photo, who may change server settings).
+"""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 
+from bot.commands import ChatCommand, Option, SlashForm, slash_commands
+
 if TYPE_CHECKING:
     from handlers.discord.client import DiscordBot
 
-PLATFORM_CHOICES = [
-    app_commands.Choice(name="LinkedIn", value="linkedin"),
-    app_commands.Choice(name="Slack", value="slack"),
-    app_commands.Choice(name="Discord", value="discord"),
-    app_commands.Choice(name="GitHub", value="github"),
-    app_commands.Choice(name="Anywhere (generic)", value="generic"),
-]
-STATE_CHOICES = [app_commands.Choice(name="on", value="on"), app_commands.Choice(name="off", value="off")]
+Callback = Callable[..., Coroutine[Any, Any, None]]
 
 
-def build_headshot_group(adapter: DiscordBot) -> app_commands.Group:
+def _annotation(option: Option) -> Any:
+    match option.kind:
+        case "photo":
+            return discord.Attachment
+        case "number":
+            return app_commands.Range[int, 1, 1_000_000]
+        case "choice":
+            return app_commands.Choice[str]
+    return app_commands.Range[str, 1, option.max_length]
+
+
+def _signature(form: SlashForm) -> inspect.Signature:
+    """What discord.py reads to build the command's options: one parameter per option, in order."""
+    parameters = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    for option in form.options:
+        annotation = _annotation(option)
+        parameters.append(
+            inspect.Parameter(
+                option.name,
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                annotation=annotation if option.required else annotation | None,
+                default=inspect.Parameter.empty if option.required else None,
+            )
+        )
+    return inspect.Signature(parameters)
+
+
+def _callback(bot: DiscordBot, command: ChatCommand, form: SlashForm) -> Callback:
+    async def callback(interaction: discord.Interaction[Any], **values: Any) -> None:
+        if command.admin and not await _may_change_settings(interaction):
+            return
+        photos = [v for v in values.values() if isinstance(v, discord.Attachment)]
+        plain = {k: v.value if isinstance(v, app_commands.Choice) else v for k, v in values.items()}
+        text = form.chat_text(plain)
+        # A file that is obviously not an image gets its answer privately.
+        private = form.private or any(not (p.content_type or "image/").startswith("image/") for p in photos)
+        await bot.run_command(interaction, text, ephemeral=private, attachments=photos)
+        after = bot.after_command.get(command.name)
+        if after is not None:
+            await after(interaction, plain)
+
+    callback.__signature__ = _signature(form)  # type: ignore[attr-defined]
+    # A plain function's qualname equals its name; discord.py would otherwise take it for a method.
+    callback.__name__ = callback.__qualname__ = f"headshot_{form.name.replace('-', '_')}"
+    descriptions = {option.name: option.description for option in form.options}
+    choices = {
+        option.name: [app_commands.Choice(name=label, value=value) for label, value in option.choices]
+        for option in form.options
+        if option.kind == "choice"
+    }
+    decorated: Callback = app_commands.describe(**descriptions)(callback) if descriptions else callback
+    return app_commands.choices(**choices)(decorated) if choices else decorated
+
+
+async def _may_change_settings(interaction: discord.Interaction[Any]) -> bool:
+    # Discord applies default_member_permissions only to top-level commands, so a subcommand checks the
+    # caller's resolved permissions itself (never a role name).
+    if interaction.guild is None:
+        await interaction.response.send_message(
+            "This setting belongs to a server; run it there.", ephemeral=True
+        )
+        return False
+    if not interaction.permissions.manage_guild:
+        await interaction.response.send_message(
+            "Only members with the Manage Server permission can change this.", ephemeral=True
+        )
+        return False
+    return True
+
+
+def build_headshot_group(bot: DiscordBot) -> app_commands.Group:
     group = app_commands.Group(
         name="headshot", description="Profile-photo advice: ask, check a photo, reminders"
     )
-
-    @group.command(name="ask", description="Ask a question about headshots; the answer cites its sources")
-    @app_commands.describe(question="e.g. are AI headshots ok for LinkedIn?")
-    async def ask(interaction: discord.Interaction[Any], question: app_commands.Range[str, 1, 1000]) -> None:
-        await adapter.run_command(interaction, f"ask {question}", ephemeral=False)
-
-    @group.command(name="check", description="Check a profile photo: face, framing, light, background, age")
-    @app_commands.describe(photo="the photo to check", platform="where you will use it")
-    @app_commands.choices(platform=PLATFORM_CHOICES)
-    async def check(
-        interaction: discord.Interaction[Any],
-        photo: discord.Attachment,
-        platform: app_commands.Choice[str] | None = None,
-    ) -> None:
-        target = platform.value if platform else "generic"
-        text = "check" if target == "generic" else f"check for {target}"
-        # A file that is obviously not an image gets its answer privately.
-        declared = (photo.content_type or "image/").lower()
-        await adapter.run_command(
-            interaction, text, ephemeral=not declared.startswith("image/"), attachments=[photo]
+    subgroups: dict[str, app_commands.Group] = {}
+    for command in slash_commands():
+        form = command.slash
+        assert form is not None
+        parent = group
+        if form.group:
+            parent = subgroups.get(form.group) or app_commands.Group(
+                name=form.group,
+                description="Server settings (needs the Manage Server permission)",
+                parent=group,
+            )
+            subgroups[form.group] = parent
+        parent.add_command(
+            app_commands.Command(
+                name=form.name, description=form.description, callback=_callback(bot, command, form)
+            )
         )
-
-    @group.command(name="remind", description="Remind me to refresh my headshot")
-    @app_commands.describe(when="e.g. in 18 months, next year, on 2027-03-01, every year")
-    async def remind(interaction: discord.Interaction[Any], when: app_commands.Range[str, 1, 200]) -> None:
-        await adapter.run_command(interaction, f"remind me {when}", ephemeral=True)
-
-    @group.command(name="reminders", description="List your reminders (only you see them)")
-    async def reminders(interaction: discord.Interaction[Any]) -> None:
-        await adapter.run_command(interaction, "reminders", ephemeral=True)
-
-    @group.command(name="help", description="What the bot can do")
-    async def help_command(interaction: discord.Interaction[Any]) -> None:
-        await adapter.run_command(interaction, "help", ephemeral=True)
-
-    admin = app_commands.Group(
-        name="admin", description="Server settings (needs the Manage Server permission)", parent=group
-    )
-
-    @admin.command(
-        name="track-photos",
-        description="Suggest photo refreshes when members' avatars have not changed in a long time",
-    )
-    @app_commands.describe(state="on or off")
-    @app_commands.choices(state=STATE_CHOICES)
-    async def track_photos(interaction: discord.Interaction[Any], state: app_commands.Choice[str]) -> None:
-        # Discord applies default_member_permissions only to top-level commands, so a subcommand
-        # checks the caller's resolved permissions itself (never a role name).
-        if interaction.guild is None:
-            await interaction.response.send_message(
-                "This setting belongs to a server; run it there.", ephemeral=True
-            )
-            return
-        if not interaction.permissions.manage_guild:
-            await interaction.response.send_message(
-                "Only members with the Manage Server permission can change this.", ephemeral=True
-            )
-            return
-        await adapter.run_command(interaction, f"admin track-photos {state.value}", ephemeral=True)
-        if state.value == "on":
-            await adapter.record_server_avatars(interaction.guild)
-
     return group

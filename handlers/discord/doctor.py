@@ -7,7 +7,7 @@ import urllib.request
 from bot.adapters import FAIL, OK, WARN, DoctorCheck
 from bot.doctor import request_json, unreachable
 from bot.logs import mask
-from handlers.discord.adapter import DEFAULT_API_URL, DiscordSettings
+from handlers.discord.settings import DEFAULT_API_URL, DiscordSettings
 
 
 def check_token(settings: DiscordSettings, timeout: float) -> list[DoctorCheck]:

@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 import discord
 
 from bot.runtime import Runtime
-from handlers.discord.adapter import DiscordSettings
 from handlers.discord.client import DiscordBot, basic_intents, privileged_intents
 from handlers.discord.sender import DiscordSender
+from handlers.discord.settings import DiscordSettings
 
 log = logging.getLogger("headshot.discord")
 

@@ -7,7 +7,7 @@ import urllib.request
 from bot.adapters import FAIL, OK, WARN, DoctorCheck
 from bot.doctor import request_json, unreachable
 from bot.logs import mask, redact
-from handlers.slack.adapter import DEFAULT_API_URL, SlackSettings
+from handlers.slack.settings import DEFAULT_API_URL, SlackSettings
 
 _SLACK_TOKEN_FIXES = {
     "invalid_auth": "Copy the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions page",

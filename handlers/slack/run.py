@@ -19,10 +19,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.runtime import Runtime
-from handlers.slack.adapter import SlackSettings
 from handlers.slack.app import SlackListeners
 from handlers.slack.profiles import SlackProfiles
 from handlers.slack.sender import SlackSender
+from handlers.slack.settings import SlackSettings
 
 log = logging.getLogger("headshot.slack")
 

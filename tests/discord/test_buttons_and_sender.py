@@ -91,7 +91,7 @@ async def test_a_button_press_reaches_the_brain_as_an_action_event(bot: RunningB
     deferred = await fake.wait_for_request("POST", f"/interactions/{interaction_id}/{token}/callback")
     assert deferred.json["type"] == 5 and deferred.json["data"]["flags"] & EPHEMERAL
     followup = await fake.wait_for_request("POST", f"/webhooks/{fake.APP_ID}/{token}")
-    assert followup.json["content"] == "OK: snooze 42"
+    assert followup.json["content"] == "Pressed <snooze> 42 & done"
     assert followup.json["flags"] & EPHEMERAL
     (event,) = bot.brain.actions
     assert (event.action_id, event.value) == ("snooze", "42")

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot.commands import slash_commands
 from bot.config import Config
 from bot.messages import STATUS_MARKS
 from tests.conftest import data_path
@@ -52,6 +53,8 @@ async def test_handshake_discovers_the_gateway_and_registers_the_slash_commands(
     assert headshot["name"] == "headshot"
     subcommands = {option["name"]: option for option in headshot["options"]}
     assert set(subcommands) == {"ask", "check", "remind", "reminders", "help", "admin"}
+    registry = {c.slash.group or c.slash.name for c in slash_commands() if c.slash}
+    assert set(subcommands) == registry  # the tree is generated from the core's command registry
     check_options = {o["name"]: o for o in subcommands["check"]["options"]}
     assert check_options["photo"]["type"] == 11  # an attachment option
     assert [c["value"] for c in check_options["platform"]["choices"]] == [

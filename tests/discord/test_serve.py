@@ -8,8 +8,12 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import PROJECT_ROOT, data_path
 from tests.fakes.discord_api import FakeDiscord
+
+pytestmark = pytest.mark.slow  # starts `headshot serve` in a process
 
 STARTUP_TIMEOUT = 60  # a fresh interpreter imports discord.py, SQLAlchemy and the knowledge base
 

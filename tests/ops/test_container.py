@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from aiohttp import web
 
@@ -375,6 +376,7 @@ def _replay_build_stage(workspace: Path) -> tuple[Path, dict[str, str]]:
     return venv, final_env
 
 
+@pytest.mark.slow
 def test_image_install_steps_work_in_a_fresh_virtual_environment(tmp_path: Path) -> None:
     """Slow (a minute or more): a real `pip install .` of a clean copy, as the image builds it."""
     venv, image_env = _replay_build_stage(tmp_path)

@@ -18,10 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from tests.conftest import PROJECT_ROOT
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.slack_api import FakeSlackApi, post_event
+
+pytestmark = pytest.mark.slow  # starts `headshot serve` processes
 
 STARTUP_TIMEOUT = 90.0  # a fresh interpreter imports slack-bolt, discord.py, SQLAlchemy, the knowledge base
 SIGNING_SECRET = "serve-test-signing-secret-0123456789"

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from tests.photo.helpers import DEGRADATIONS, analyzed, degraded, flagged, good_headshots, manifest
+
+pytestmark = pytest.mark.slow  # analyses every photo in tests/data and their degraded copies
 
 
 def test_face_count_is_right_on_at_least_95_percent_of_photos() -> None:

@@ -11,6 +11,8 @@ import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.messages import ActionId, Conversation
 from bot.reminders.delivery import Delivery, PermanentDeliveryError, SenderRegistry, TransientDeliveryError
 from bot.reminders.scheduler import Scheduler, next_daytime
@@ -87,6 +89,7 @@ def _run_due_process(database_url: str, now: str) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 def test_two_run_due_processes_deliver_2000_reminders_exactly_once(service: ReminderService) -> None:
     service.store.bulk_add([due(f"U{i}", platform="console") for i in range(2000)], now=START)
     processes = [_run_due_process(service.database_url, "2026-11-22T12:00:00Z") for _ in range(2)]
@@ -132,6 +135,7 @@ CRASHING_WORKER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_batch_loses_nothing(service: ReminderService, tmp_path: Path) -> None:
     service.store.bulk_add([due(f"U{i}") for i in range(50)], now=START)
     log_path = tmp_path / "sent.log"
@@ -323,10 +327,22 @@ async def test_a_sender_bug_is_retried_not_lost(service: ReminderService) -> Non
     )
 
 
-async def test_run_returns_promptly_when_stopped(service: ReminderService) -> None:
+async def test_run_delivers_at_once_then_returns_promptly_when_stopped_mid_wait(
+    service: ReminderService, clock: FakeClock, sender: RecordingSender, senders: SenderRegistry
+) -> None:
+    service.store.bulk_add([due()], now=START)
+    [reminder] = service.store.list_all()
+    reminder_id = reminder.id
     stopping = asyncio.Event()
-    stopping.set()
-    await asyncio.wait_for(Scheduler(service, SenderRegistry(), tick_seconds=3600).run(stopping), 5)
+    running = asyncio.create_task(Scheduler(service, senders, tick_seconds=3600).run(stopping))
+    for _ in range(200):  # the first tick runs at start, not after an hour
+        if sender.delivered_ids:
+            break
+        await asyncio.sleep(0.01)
+    assert sender.delivered_ids == [reminder_id]
+    stopping.set()  # while it waits an hour for the next tick
+    await asyncio.wait_for(running, 2)
+    assert sender.delivered_ids == [reminder_id]
 
 
 async def test_a_slow_batch_renews_its_lease_so_nobody_takes_it_over(

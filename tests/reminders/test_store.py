@@ -220,6 +220,7 @@ def test_locked_sqlite_raises_database_is_locked_quickly(tmp_path: Path) -> None
     store.close()
 
 
+@pytest.mark.slow
 def test_several_processes_starting_at_once_migrate_once(fresh_database_url: str) -> None:
     """Replicas starting together on an empty database: one migrates, the others wait and find it done."""
     code = textwrap.dedent(

@@ -2,59 +2,21 @@
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
-from bot.brain import Brain
 from bot.config import Config
-from bot.messages import Action, ActionEvent, ActionId, Buttons, Incoming, Paragraph, Reply, ReplyKind
-from bot.reminders.service import AvatarSighting
 from handlers.slack.app import SlackListeners
 from handlers.slack.run import build_client, start_http
+from tests.fakes.brains import RecordingBrain
 from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_events import event_callback, message_ts
+
+__all__ = ["SECRET", "SlackBot", "event_callback", "message_ts"]
 
 SECRET = "test-signing-secret"
-_ids = itertools.count(1)
-
-
-class RecordingBrain(Brain):
-    """The real brain, which also records what the adapter handed it. Buttons and avatar tracking are
-    answered here, because the reminder store behind them is another area's work in progress."""
-
-    def __init__(self, config: Config) -> None:
-        super().__init__(config)
-        self.incoming: list[Incoming] = []
-        self.actions: list[ActionEvent] = []
-        self.sightings: list[tuple[str, str, list[AvatarSighting]]] = []
-        self.tracking = False
-
-    def handle(self, incoming: Incoming) -> list[Reply]:
-        self.incoming.append(incoming)
-        return super().handle(incoming)
-
-    def handle_action(self, event: ActionEvent) -> list[Reply]:
-        self.actions.append(event)
-        return [
-            Reply(
-                ReplyKind.REMINDER,
-                (
-                    Paragraph(f"Snoozed <reminder> {event.value} & done"),
-                    Buttons((Action("Done, I updated it", ActionId.DONE, value=event.value),)),
-                ),
-            )
-        ]
-
-    def photo_tracking_enabled(self, platform: str, workspace: str) -> bool:
-        return self.tracking
-
-    def record_avatar_sightings(
-        self, platform: str, workspace: str, sightings: Sequence[AvatarSighting]
-    ) -> None:
-        self.sightings.append((platform, workspace, list(sightings)))
 
 
 @dataclass
@@ -97,20 +59,3 @@ async def synchronous_bot(slack: FakeSlackApi, config: Config) -> AsyncIterator[
     *not* happen (a duplicate reply) without waiting for an arbitrary time."""
     async for served in _serve(slack, config, process_before_response=True):
         yield served
-
-
-def event_callback(event: dict[str, Any], *, team: str = "T0FAKE") -> dict[str, Any]:
-    return {
-        "token": "legacy-verification-token",
-        "team_id": team,
-        "api_app_id": "A0FAKE",
-        "event": event,
-        "type": "event_callback",
-        "event_id": f"Ev{next(_ids):06d}",
-        "event_time": 1_700_000_000,
-        "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
-    }
-
-
-def message_ts() -> str:
-    return f"1700000{next(_ids):03d}.000200"

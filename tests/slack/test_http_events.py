@@ -12,6 +12,7 @@ import pytest
 from bot.messages import ActionEvent, ActionId, Conversation
 from handlers.slack.run import build_client
 from tests.conftest import data_path
+from tests.fakes import slack_events
 from tests.fakes.slack_api import FakeSlackApi, post_event
 from tests.slack.conftest import SECRET, SlackBot, event_callback, message_ts
 
@@ -63,7 +64,7 @@ async def test_mention_is_answered_in_its_thread_with_cited_sources(
     assert sources, f"no citation context block in {blocks}"
     assert len(sources[0]["elements"]) >= 2  # the heading and at least one cited document
     # The core saw the question without the bot's mention, with the user's time zone from users.info.
-    incoming = bot.brain.incoming[0]
+    incoming = bot.brain.incomings[0]
     assert incoming.text == "How often should I update my headshot photo?"
     assert incoming.conversation == Conversation("slack", "T0FAKE", "C1", "U1", ts)
     assert incoming.user_timezone == "Europe/Berlin"
@@ -76,22 +77,14 @@ async def test_dm_with_a_photo_is_downloaded_reviewed_and_the_crop_uploaded(
     data = data_path("photos", PHOTO).read_bytes()
     file = slack.add_file("F1", data, name=PHOTO)
     ts = message_ts()
-    dm = {
-        "type": "message",
-        "subtype": "file_share",
-        "user": "U1",
-        "text": "check this for linkedin",
-        "ts": ts,
-        "channel": "D1",
-        "channel_type": "im",
-        "files": [file],
-    }
+    dm = slack_events.dm("check this for linkedin", files=[file])
+    dm["ts"] = ts
     assert (await post_event(bot.events_url, event_callback(dm), SECRET)).status == 200
 
     completed = await slack.wait_for_call("files.completeUploadExternal", timeout=60)
     # The download went to the fake's file host, with the bot token.
     assert slack.downloads and slack.downloads[0][1] == f"Bearer {slack.bot_token}"
-    assert bot.brain.incoming[0].attachments[0].data == data
+    assert bot.brain.incomings[0].attachments[0].data == data
     # The review, as Block Kit: title, score, the checks with a status mark each, a remind-me button.
     review = await slack.wait_for_call("chat.postMessage")
     assert review["channel"] == "D1"
@@ -116,16 +109,7 @@ async def test_a_file_on_an_untrusted_host_is_not_downloaded(slack: FakeSlackApi
     # The fake would serve this URL, but "localhost" is not a host the bot token may go to.
     evil = f"http://localhost:{slack.port}/files-pri/T0FAKE-F1/me.jpg"
     file = {"id": "F1", "name": "me.jpg", "mimetype": "image/jpeg", "size": 1000, "url_private": evil}
-    dm = {
-        "type": "message",
-        "subtype": "file_share",
-        "user": "U1",
-        "text": "",
-        "ts": message_ts(),
-        "channel": "D1",
-        "channel_type": "im",
-        "files": [file],
-    }
+    dm = slack_events.dm(files=[file])
     await post_event(bot.events_url, event_callback(dm), SECRET)
     reply = await slack.wait_for_call("chat.postMessage")
     assert "safely download" in reply["text"]
@@ -136,16 +120,7 @@ async def test_a_deleted_file_gets_a_clear_reply(slack: FakeSlackApi, bot: Slack
     slack.add_file("F7", b"gone", name="old.jpg")
     slack.files["F7"].deleted = True
     # Some events carry only the file id; the adapter then asks files.info.
-    dm = {
-        "type": "message",
-        "subtype": "file_share",
-        "user": "U1",
-        "text": "",
-        "ts": message_ts(),
-        "channel": "D1",
-        "channel_type": "im",
-        "files": [{"id": "F7", "name": "old.jpg", "file_access": "check_file_info"}],
-    }
+    dm = slack_events.dm(files=[{"id": "F7", "name": "old.jpg", "file_access": "check_file_info"}])
     await post_event(bot.events_url, event_callback(dm), SECRET)
     reply = await slack.wait_for_call("chat.postMessage")
     assert "deleted" in reply["text"]
@@ -154,16 +129,7 @@ async def test_a_deleted_file_gets_a_clear_reply(slack: FakeSlackApi, bot: Slack
 
 async def test_without_the_files_read_scope_the_user_hears_why(slack: FakeSlackApi, bot: SlackBot) -> None:
     slack.script("files.info", error="missing_scope")
-    dm = {
-        "type": "message",
-        "subtype": "file_share",
-        "user": "U1",
-        "text": "",
-        "ts": message_ts(),
-        "channel": "D1",
-        "channel_type": "im",
-        "files": [{"id": "F8", "name": "me.jpg", "file_access": "check_file_info"}],
-    }
+    dm = slack_events.dm(files=[{"id": "F8", "name": "me.jpg", "file_access": "check_file_info"}])
     await post_event(bot.events_url, event_callback(dm), SECRET)
     reply = await slack.wait_for_call("chat.postMessage")
     assert "missing a permission" in reply["text"]
@@ -184,7 +150,7 @@ async def test_a_mention_its_message_twin_and_a_retry_are_answered_once(
     # A Socket Mode redelivery has no retry header: the same message ts is recognised instead.
     assert (await post_event(url, event_callback(mention["event"]), SECRET)).status == 200
     assert len(slack.calls_to("chat.postMessage")) == 1
-    assert len(synchronous_bot.brain.incoming) == 1
+    assert len(synchronous_bot.brain.incomings) == 1
 
 
 async def test_the_bots_own_messages_are_ignored(slack: FakeSlackApi, synchronous_bot: SlackBot) -> None:
@@ -199,7 +165,7 @@ async def test_the_bots_own_messages_are_ignored(slack: FakeSlackApi, synchronou
     }
     assert (await post_event(synchronous_bot.events_url, event_callback(own), SECRET)).status == 200
     assert slack.calls_to("chat.postMessage") == []
-    assert synchronous_bot.brain.incoming == []
+    assert synchronous_bot.brain.incomings == []
 
 
 async def test_slash_command_is_acknowledged_then_answered_ephemerally(
@@ -240,7 +206,7 @@ async def test_slash_command_admin_flag_comes_from_users_info(slack: FakeSlackAp
     }
     assert (await post_event(bot.events_url, command, SECRET)).status == 200
     await slack.wait_for_response()
-    incoming = bot.brain.incoming[0]
+    incoming = bot.brain.incomings[0]
     assert incoming.text == "admin track-photos on"
     assert incoming.user_is_admin
     assert slack.calls_to("users.info") == [{"user": "U2"}]
@@ -282,7 +248,7 @@ async def test_a_button_click_reaches_the_brain_and_its_reply_is_rendered(
         )
     ]
     assert answer["replace_original"] is False
-    assert answer["text"] == "Snoozed &lt;reminder&gt; 42:1 month &amp; done"
+    assert answer["text"] == "Pressed &lt;snooze&gt; 42:1 month &amp; done"
     buttons = answer["blocks"][-1]["elements"]
     assert [(b["action_id"], b["value"]) for b in buttons] == [("done", "42:1 month")]
 
@@ -308,7 +274,7 @@ async def test_bad_and_stale_signatures_are_rejected(slack: FakeSlackApi, bot: S
     async with aiohttp.ClientSession() as session, session.post(bot.events_url, json=mention) as response:
         assert response.status == 401
     assert slack.calls == []
-    assert bot.brain.incoming == []
+    assert bot.brain.incomings == []
 
 
 async def test_url_verification_and_health(bot: SlackBot) -> None:
@@ -327,16 +293,7 @@ async def test_without_files_write_the_review_still_arrives_and_the_user_hears_w
 ) -> None:
     slack.script("files.getUploadURLExternal", error="missing_scope")
     file = slack.add_file("F1", data_path("photos", PHOTO).read_bytes(), name=PHOTO)
-    dm = {
-        "type": "message",
-        "subtype": "file_share",
-        "user": "U1",
-        "text": "",
-        "ts": message_ts(),
-        "channel": "D1",
-        "channel_type": "im",
-        "files": [file],
-    }
+    dm = slack_events.dm(files=[file])
     await post_event(bot.events_url, event_callback(dm), SECRET)
     [review, apology] = await slack.wait_for_calls("chat.postMessage", 2, timeout=60)
     assert review["blocks"][0]["type"] == "header"
@@ -358,16 +315,7 @@ async def test_files_too_large_or_not_images_are_refused_without_downloading(
     slack: FakeSlackApi, bot: SlackBot, file: dict[str, Any], expected: str
 ) -> None:
     hosted = f"{slack.base}/files-pri/T0FAKE-{file['id']}/{file['name']}"
-    dm = {
-        "type": "message",
-        "subtype": "file_share",
-        "user": "U1",
-        "text": "",
-        "ts": message_ts(),
-        "channel": "D1",
-        "channel_type": "im",
-        "files": [{**file, "url_private": hosted, "url_private_download": hosted}],
-    }
+    dm = slack_events.dm(files=[{**file, "url_private": hosted, "url_private_download": hosted}])
     await post_event(bot.events_url, event_callback(dm), SECRET)
     reply = await slack.wait_for_call("chat.postMessage")
     assert expected in reply["text"]
@@ -422,18 +370,9 @@ async def test_a_login_page_instead_of_the_photo_gets_a_clear_reply(
 ) -> None:
     slack.files_read_granted = False
     file = slack.add_file("F4", data_path("photos", PHOTO).read_bytes(), name=PHOTO)
-    dm = {
-        "type": "message",
-        "subtype": "file_share",
-        "user": "U1",
-        "text": "",
-        "ts": message_ts(),
-        "channel": "D1",
-        "channel_type": "im",
-        "files": [file],
-    }
+    dm = slack_events.dm(files=[file])
     await post_event(bot.events_url, event_callback(dm), SECRET)
     reply = await slack.wait_for_call("chat.postMessage")
     assert "login page" in reply["text"]
     assert slack.downloads[0][1] == f"Bearer {slack.bot_token}"
-    assert bot.brain.incoming[0].attachments[0].data is None
+    assert bot.brain.incomings[0].attachments[0].data is None

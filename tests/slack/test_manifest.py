@@ -10,7 +10,7 @@ from bot.config import Config
 from handlers.slack.app import SlackListeners
 from handlers.slack.run import EVENTS_PATH, build_client
 from tests.conftest import PROJECT_ROOT
-from tests.slack.conftest import RecordingBrain
+from tests.fakes.brains import RecordingBrain
 
 # Why each scope is needed (the Web API method or event that requires it).
 EXPECTED_SCOPES = {

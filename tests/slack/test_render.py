@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.brain import help_reply
+from bot.commands import help_reply
 from bot.messages import (
     STATUS_MARKS,
     Action,

@@ -12,13 +12,15 @@ import pytest
 
 from bot.config import Config
 from bot.runtime import Runtime
-from handlers.slack.adapter import SlackSettings
 from handlers.slack.app import SlackListeners
 from handlers.slack.run import SlackStartError, build_client, run_slack
 from handlers.slack.sender import SlackSender
+from handlers.slack.settings import SlackSettings
 from tests.conftest import data_path, with_settings
+from tests.fakes import slack_events
+from tests.fakes.brains import RecordingBrain
 from tests.fakes.slack_api import FakeSlackApi, post_event
-from tests.slack.conftest import SECRET, RecordingBrain, SlackBot, event_callback, message_ts
+from tests.slack.conftest import SECRET, SlackBot, event_callback, message_ts
 
 PHOTO = "interfaces_050_man_glasses_grey_background_256px.jpg"
 
@@ -115,7 +117,7 @@ async def test_socket_mode_over_a_loopback_websocket(slack: FakeSlackApi, socket
     await slack.wait_for_call("chat.postMessage", where=lambda p: p["channel"] == "D1")
     brain = socket_mode.runtime.brain
     assert isinstance(brain, RecordingBrain)
-    assert sorted(i.text for i in brain.incoming) == ["check", "help", "help"]
+    assert sorted(i.text for i in brain.incomings) == ["check", "help", "help"]
 
     click = {
         "type": "block_actions",
@@ -228,16 +230,7 @@ async def test_stopping_finishes_the_answers_already_acknowledged(
 ) -> None:
     running, port = http_mode
     file = slack.add_file("F1", data_path("photos", PHOTO).read_bytes(), name=PHOTO)
-    dm = {
-        "type": "message",
-        "subtype": "file_share",
-        "user": "U1",
-        "text": "",
-        "ts": message_ts(),
-        "channel": "D1",
-        "channel_type": "im",
-        "files": [file],
-    }
+    dm = slack_events.dm(files=[file])
     async with aiohttp.ClientSession() as session:
         for _ in range(200):  # until the server listens; no fixed sleep
             try:

@@ -14,8 +14,11 @@ import aiohttp
 import pytest
 
 from tests.conftest import PROJECT_ROOT, data_path
+from tests.fakes import slack_events
 from tests.fakes.slack_api import FakeSlackApi, post_event
 from tests.slack.conftest import SECRET, event_callback, message_ts
+
+pytestmark = pytest.mark.slow  # starts `headshot serve` in a process
 
 PHOTO = "interfaces_050_man_glasses_grey_background_256px.jpg"
 
@@ -91,16 +94,7 @@ async def test_serve_answers_slack_over_http_and_stops_cleanly(
     assert (answer["channel"], answer["thread_ts"]) == ("C1", ts)
 
     file = slack.add_file("F1", data_path("photos", PHOTO).read_bytes(), name=PHOTO)
-    dm = {
-        "type": "message",
-        "subtype": "file_share",
-        "user": "U1",
-        "text": "",
-        "ts": message_ts(),
-        "channel": "D1",
-        "channel_type": "im",
-        "files": [file],
-    }
+    dm = slack_events.dm(files=[file])
     assert (await post_event(events, event_callback(dm), SECRET)).status == 200
     upload = await slack.wait_for_call("files.completeUploadExternal", timeout=120)
     assert upload["channel_id"] == "D1"

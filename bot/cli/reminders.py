@@ -65,10 +65,9 @@ def _store_error(exc: SQLAlchemyError) -> int:
 
 
 def _service(runtime: Runtime) -> ReminderService:
-    from bot.brain import utc_now
     from bot.reminders.service import ReminderService
 
-    return ReminderService(runtime.config.database_url, clock=utc_now)
+    return ReminderService(runtime.config.database_url, clock=runtime.clock)
 
 
 def run_list(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -110,12 +109,11 @@ def run_list(args: argparse.Namespace, runtime: Runtime) -> int:
 def run_add(args: argparse.Namespace, runtime: Runtime) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.brain import utc_now
     from bot.reminders.service import clean_text
     from bot.reminders.store import NewReminder
     from bot.reminders.when import WhenError, parse_when, resolve_zone
 
-    now = utc_now()
+    now = runtime.clock()
     users = [u.strip() for u in args.user if u.strip()]
     if not users:
         print("headshot reminders add: give at least one --user", file=sys.stderr)

@@ -1,8 +1,8 @@
 """The `headshot` command line: parses arguments and runs the core's commands (ask, check, reminders, kb).
 
-Each area registers its own subcommand (`bot/<area>/cli.py`); adapter commands (serve, chat, doctor)
-are added by `handlers/cli.py`, because the core never imports the adapters. What a command works with
-is built in `bot/runtime.py`.
+Each area registers its own subcommands (`bot/cli/ask.py`, `check.py`, `reminders.py`); the adapter
+commands (serve, chat, doctor) are added by `handlers/cli.py`, because the core never imports the
+adapters. What a command works with is built in `bot/runtime.py`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import textwrap
+import tomllib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Protocol
 
 from bot.config import Config, ConfigError, load_config
@@ -27,14 +30,11 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 
 
 def build_parser(extra: Sequence[Registrar] = ()) -> argparse.ArgumentParser:
-    from bot.knowledge import cli as knowledge_cli
-    from bot.photo import cli as photo_cli
-    from bot.reminders import cli as reminders_cli
+    from bot.cli import ask as knowledge_cli
+    from bot.cli import check as photo_cli
+    from bot.cli import reminders as reminders_cli
 
-    parser = argparse.ArgumentParser(
-        prog="headshot",
-        description="headshot-bot: profile-photo advice for Slack, Discord and the console.",
-    )
+    parser = argparse.ArgumentParser(prog="headshot")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for register in (
         *extra,
@@ -44,7 +44,34 @@ def build_parser(extra: Sequence[Registrar] = ()) -> argparse.ArgumentParser:
         knowledge_cli.register_kb,
     ):
         register(subparsers)
+    describe(parser)
     return parser
+
+
+HELP_FILE = Path(__file__).with_name("help.toml")
+
+
+def describe(parser: argparse.ArgumentParser) -> None:
+    """Gives every command's `--help` its description and examples from help.toml, one place for all."""
+    with HELP_FILE.open("rb") as source:
+        texts = tomllib.load(source)
+    for path, command in commands_of(parser):
+        entry = texts.get(path or "headshot")
+        if entry is None:
+            continue  # tests/test_docs.py fails for a command without an entry
+        command.description = textwrap.fill(entry["description"], 100)
+        command.epilog = "examples:\n" + "\n".join(f"  {example}" for example in entry["examples"])
+        command.formatter_class = argparse.RawDescriptionHelpFormatter
+
+
+def commands_of(parser: argparse.ArgumentParser, path: str = "") -> list[tuple[str, argparse.ArgumentParser]]:
+    """The parser and every subcommand's, keyed by the command path ("kb build")."""
+    found = [(path, parser)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                found += commands_of(child, f"{path} {name}".strip())
+    return found
 
 
 def main(

@@ -1,0 +1,314 @@
+"""Every chat command, declared once: how it is recognised, what runs it, its help line, whether it belongs
+to the admin area, and its native slash-command form.
+
+The brain routes through `COMMANDS` (first match wins; anything else is a question for the knowledge
+base); the help text, README's command table (checked by a test), the Slack manifest's usage hint and the
+Discord command tree are all generated from it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from bot.messages import Incoming, Paragraph, Reply, ReplyKind, Title
+from bot.photo.platforms import PLATFORMS
+from bot.reminders import commands as reminder_grammar
+from bot.reminders.commands import normalise
+
+if TYPE_CHECKING:
+    from bot.brain import Brain
+
+MAX_COMMAND_CHARS = 500
+"""Longer messages are never commands (a question may quote one)."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One input of a slash command; `prefix` is written before its value in the chat text it becomes."""
+
+    name: str
+    description: str
+    kind: Literal["text", "number", "photo", "choice"] = "text"
+    required: bool = True
+    prefix: str = ""
+    choices: tuple[tuple[str, str], ...] = ()  # (label, value)
+    autocomplete: Literal["when", "timezone"] | None = None  # what the adapter can suggest as you type
+    max_length: int = 1000
+
+
+@dataclass(frozen=True)
+class SlashForm:
+    """`/headshot <name> …` (`/headshot <group> <name> …` when grouped): the command in its native form."""
+
+    name: str
+    description: str
+    words: str  # the chat text it starts with, e.g. "remind me"
+    options: tuple[Option, ...] = ()
+    private: bool = True  # the answer is visible to the person who asked only
+    group: str | None = None
+
+    def chat_text(self, values: Mapping[str, object]) -> str:
+        """The message a user could have typed for these option values (a photo travels separately)."""
+        pieces = [self.words]
+        for option in self.options:
+            value = values.get(option.name)
+            if option.kind != "photo" and value not in (None, ""):
+                pieces.append(f"{option.prefix}{value}")
+        return " ".join(pieces)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    incoming: Incoming
+    match: re.Match[str]
+
+
+Handler = Callable[["Brain", Invocation], list[Reply]]
+
+
+@dataclass(frozen=True)
+class ChatCommand:
+    name: str
+    pattern: re.Pattern[str]  # matched against the normalised message (`normalise`)
+    run: Handler
+    usage: str  # how to type it, for the help text and README
+    help: str
+    admin: bool = False  # workspace settings: listed apart; Discord shows it to Manage Server only
+    slash: SlashForm | None = None
+    section: str = "Reminders"
+
+
+def _reminder(name: str) -> Handler:
+    rule = reminder_grammar.RULES[name]
+
+    def run(brain: Brain, invocation: Invocation) -> list[Reply]:
+        incoming = invocation.incoming
+        return brain.reminders.run(rule.build(incoming.text, invocation.match), incoming)
+
+    return run
+
+
+_ASK_WORD = re.compile(r"^\s*ask\b[\s:]*", re.IGNORECASE)
+
+
+def _ask(brain: Brain, invocation: Invocation) -> list[Reply]:
+    # The question as typed: its case and punctuation help the ranking (the match saw a normalised copy).
+    return brain.answer(invocation.incoming, _ASK_WORD.sub("", invocation.incoming.text, count=1))
+
+
+def _check_without_photo(brain: Brain, invocation: Invocation) -> list[Reply]:
+    return [brain.photo_hint()]
+
+
+def _help(brain: Brain, invocation: Invocation) -> list[Reply]:
+    return [help_reply()]
+
+
+PHOTO_PLATFORMS = tuple(name for name in PLATFORMS if name != "generic")
+_PLATFORM_WORDS = ", ".join(f"“for {name}”" for name in PHOTO_PLATFORMS)
+
+COMMANDS: tuple[ChatCommand, ...] = (
+    ChatCommand(
+        "help",
+        re.compile(r"^(?:help|commands|what can you do|usage)$"),
+        _help,
+        "help",
+        "this message",
+        slash=SlashForm("help", "What the bot can do", "help"),
+        section="Help",
+    ),
+    ChatCommand(
+        "ask",
+        re.compile(r"^ask\b", re.DOTALL),
+        _ask,
+        "ask a question (or just type it)",
+        "e.g. “are AI headshots ok for LinkedIn?”, “how often should I update my photo?”; "
+        "the answer quotes and cites its documents",
+        slash=SlashForm(
+            "ask",
+            "Ask a question about headshots; the answer cites its sources",
+            "ask",
+            (Option("question", "e.g. are AI headshots ok for LinkedIn?"),),
+            private=False,
+        ),
+        section="Ask",
+    ),
+    ChatCommand(
+        "check",
+        # Only the bare word (and a platform): longer messages starting with "check" are questions.
+        re.compile(r"^(?:check|review|analy[sz]e|rate)(?:\s+\S+){0,3}$"),
+        _check_without_photo,
+        f"post a photo, optionally with {_PLATFORM_WORDS}",
+        "I check face, framing, sharpness, light, background and age, and suggest a square crop",
+        slash=SlashForm(
+            "check",
+            "Check a profile photo: face, framing, light, background, age",
+            "check",
+            (
+                Option("photo", "the photo to check", kind="photo"),
+                Option(
+                    "platform",
+                    "where you will use it",
+                    kind="choice",
+                    required=False,
+                    prefix="for ",
+                    choices=tuple((PLATFORMS[name].label, name) for name in (*PHOTO_PLATFORMS, "generic")),
+                ),
+            ),
+            private=False,
+        ),
+        section="Photos",
+    ),
+    ChatCommand(
+        "remind",
+        reminder_grammar.RULES["remind"].pattern,
+        _reminder("remind"),
+        "remind me in 18 months / on 2027-03-01 / every year",
+        "to refresh your headshot",
+        slash=SlashForm(
+            "remind",
+            "Remind me to refresh my headshot",
+            "remind me",
+            (Option("when", "e.g. in 18 months, next year, on 2027-03-01, every year", max_length=200),),
+        ),
+    ),
+    ChatCommand(
+        "reminders",
+        reminder_grammar.RULES["reminders"].pattern,
+        _reminder("reminders"),
+        "reminders",
+        "list yours (only you see them)",
+        slash=SlashForm("reminders", "List your reminders (only you see them)", "reminders"),
+    ),
+    ChatCommand(
+        "cancel",
+        reminder_grammar.RULES["cancel"].pattern,
+        _reminder("cancel"),
+        "cancel N",
+        "cancel reminder N",
+    ),
+    ChatCommand(
+        "snooze",
+        reminder_grammar.RULES["snooze"].pattern,
+        _reminder("snooze"),
+        "snooze N 1 month",
+        "postpone reminder N",
+    ),
+    ChatCommand(
+        "done",
+        reminder_grammar.RULES["done"].pattern,
+        _reminder("done"),
+        "done",
+        "you updated your photo: I remind you again in a year or two",
+    ),
+    ChatCommand(
+        "opt",
+        reminder_grammar.RULES["opt"].pattern,
+        _reminder("opt"),
+        "opt out / opt in",
+        "stop (or allow) proactive refresh suggestions",
+    ),
+    ChatCommand(
+        "timezone",
+        reminder_grammar.RULES["timezone"].pattern,
+        _reminder("timezone"),
+        "timezone Europe/Berlin",
+        "the zone whose daytime reminders arrive in",
+    ),
+    ChatCommand(
+        "refresh interval",
+        reminder_grammar.RULES["refresh interval"].pattern,
+        _reminder("refresh interval"),
+        "refresh interval 18 months",
+        "how long after “done” your next reminder comes",
+    ),
+    ChatCommand(
+        "admin track-photos",
+        reminder_grammar.RULES["admin track-photos"].pattern,
+        _reminder("admin track-photos"),
+        "admin track-photos on/off",
+        "suggest a refresh to people whose profile photo has not changed in a long time",
+        admin=True,
+        slash=SlashForm(
+            "track-photos",
+            "Suggest photo refreshes when members' avatars have not changed in a long time",
+            "admin track-photos",
+            (Option("state", "on or off", kind="choice", choices=(("on", "on"), ("off", "off"))),),
+            group="admin",
+        ),
+        section="Admin",
+    ),
+    ChatCommand(
+        "admin refresh-interval",
+        reminder_grammar.RULES["admin refresh-interval"].pattern,
+        _reminder("admin refresh-interval"),
+        "admin refresh-interval 2 years",
+        "how long a photo may stay unchanged before a suggestion",
+        admin=True,
+        section="Admin",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Matched:
+    command: ChatCommand
+    invocation: Invocation
+
+
+def match_command(incoming: Incoming, commands: tuple[ChatCommand, ...] = COMMANDS) -> Matched | None:
+    """The command this message is, or None when it is a question."""
+    cleaned = normalise(incoming.text)
+    if not cleaned or len(cleaned) > MAX_COMMAND_CHARS:
+        return None
+    for command in commands:
+        if match := command.pattern.match(cleaned):
+            return Matched(command, Invocation(incoming, match))
+    return None
+
+
+def command_named(name: str) -> ChatCommand:
+    return next(command for command in COMMANDS if command.name == name)
+
+
+# --- what is generated from the registry ---------------------------------------------------------------
+
+HELP_INTRO = "I give profile-photo advice. You can:"
+SECTIONS = ("Ask", "Photos", "Reminders", "Admin", "Help")
+
+
+def help_lines() -> list[str]:
+    ordered = sorted(COMMANDS, key=lambda c: SECTIONS.index(c.section))
+    return [f"{c.usage} — {c.help}" + (" (admins)" if c.admin else "") for c in ordered]
+
+
+def help_reply() -> Reply:
+    lines = [f"• {line}" for line in help_lines()]
+    return Reply(
+        ReplyKind.HELP, (Title("How I can help"), Paragraph(HELP_INTRO), Paragraph("\n".join(lines)))
+    )
+
+
+def commands_markdown() -> str:
+    """README's table of chat commands (a test checks README carries exactly this)."""
+    rows = ["| you type | what happens |", "| --- | --- |"]
+    ordered = sorted(COMMANDS, key=lambda c: SECTIONS.index(c.section))
+    rows += [f"| {c.usage} | {c.help}{' (admins)' if c.admin else ''} |" for c in ordered]
+    return "\n".join(rows)
+
+
+def slack_usage_hint() -> str:
+    """The `/headshot` usage hint in slack-manifest.yml."""
+    ordered = sorted(COMMANDS, key=lambda c: SECTIONS.index(c.section))
+    forms = [c.slash for c in ordered if c.slash is not None and not c.admin]
+    return " | ".join(
+        form.words + (" …" if form.options and form.options[0].kind != "photo" else "") for form in forms
+    )
+
+
+def slash_commands() -> list[ChatCommand]:
+    """The commands with a native slash form, in registry order."""
+    return [c for c in COMMANDS if c.slash is not None]

@@ -1,0 +1,80 @@
+"""The command registry: every command is routed as declared, and what is generated from it (help, the
+Slack manifest's usage hint, README's table) stays in step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.brain import Brain
+from bot.commands import COMMANDS, commands_markdown, help_reply, match_command, slack_usage_hint
+from bot.config import Config
+from bot.messages import Conversation, Incoming, ReplyKind
+from tests.conftest import PROJECT_ROOT
+
+# One message a person would type for each command.
+EXAMPLES = {
+    "help": "Help!",
+    "ask": "ask: how much does a studio session cost?",
+    "check": "check for linkedin",
+    "remind": "please remind me in 18 months to update my photo",
+    "reminders": "show my reminders",
+    "cancel": "cancel 3",
+    "snooze": "snooze 3 1 month",
+    "done": "I've updated my photo",
+    "opt": "opt out of suggestions",
+    "timezone": "timezone Europe/Berlin",
+    "refresh interval": "refresh interval 18 months",
+    "admin track-photos": "admin track-photos on",
+    "admin refresh-interval": "admin refresh-interval 2 years",
+}
+ALICE = Conversation("console", "local", "console", "alice")
+
+
+def test_every_command_has_an_example_that_routes_to_it() -> None:
+    assert set(EXAMPLES) == {command.name for command in COMMANDS}
+    for name, text in EXAMPLES.items():
+        matched = match_command(Incoming(ALICE, text))
+        assert matched is not None and matched.command.name == name, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how often should I update my headshot?",
+        "check whether AI headshots are allowed on LinkedIn for a nurse",  # a question that starts with check
+        "what is a reminder",
+        "cancelled",
+        "remind" * 200,
+    ],
+)
+def test_questions_are_not_commands(text: str) -> None:
+    assert match_command(Incoming(ALICE, text)) is None
+
+
+def test_ask_keeps_the_question_as_typed(config: Config) -> None:
+    [reply] = Brain(config).handle(Incoming(ALICE, "ASK: How often should I update my headshot?"))
+    assert reply.kind is ReplyKind.ANSWER
+
+
+def test_the_help_text_lists_every_command_once() -> None:
+    text = help_reply().text
+    for command in COMMANDS:
+        assert text.count(f"• {command.usage} — ") == 1, command.name
+
+
+def _manifest() -> dict[str, Any]:
+    manifest: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "slack-manifest.yml").read_text())
+    return manifest
+
+
+def test_the_slack_manifest_usage_hint_is_generated_from_the_registry() -> None:
+    [command] = _manifest()["features"]["slash_commands"]
+    assert command["usage_hint"] == slack_usage_hint()
+
+
+def test_readme_carries_the_generated_command_table() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert commands_markdown() in readme, "regenerate README's command table from bot.commands"
