@@ -3,12 +3,22 @@ needs to fit a platform's length limits."""
 
 from __future__ import annotations
 
-from bot.messages import Reply, part_text
+from collections.abc import Callable
+
+from bot.messages import Quote, Reply, part_text
 
 
 def render_text(reply: Reply) -> str:
     """The whole reply as plain text, every part in its reference rendering (the console prints this)."""
     return "\n".join(part_text(part) for part in reply.parts)
+
+
+def markdown_quote(quote: Quote, *, escape: Callable[[str], str], emphasis: str) -> str:
+    """A quote as Slack's mrkdwn and Discord's markdown both write it: "> " lines, then a byline with the
+    source's title emphasised (`emphasis` is "_" for Slack, "*" for Discord)."""
+    quoted = "\n".join(f"> {escape(line)}" for line in quote.text.splitlines() if line.strip())
+    whose = f"{escape(quote.label)}: " if quote.label else ""
+    return f"{quoted}\n— {whose}{emphasis}{escape(quote.source.title)}{emphasis}"
 
 
 def truncate(text: str, limit: int) -> str:

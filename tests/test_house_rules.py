@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from handlers.registry import adapter_specs
 from tests.conftest import PROJECT_ROOT
 
 FORBIDDEN = ("handlers", "slack_bolt", "slack_sdk", "discord")
@@ -31,8 +32,15 @@ def test_core_imports_no_adapter_or_platform_sdk() -> None:
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+def test_every_registered_adapter_has_its_folder_and_a_loopback_fake() -> None:
+    for spec in adapter_specs():
+        assert (PROJECT_ROOT / "handlers" / spec.name / "adapter.py").exists(), spec.name
+        assert (PROJECT_ROOT / "tests" / "fakes" / f"{spec.name}_api.py").exists(), spec.name
+        assert any(s.name.endswith("_API_URL") for s in spec.settings), f"{spec.name} has no API URL setting"
+
+
 def test_adapters_never_import_each_other() -> None:
-    adapters = {"slack", "discord", "console"}
+    adapters = {spec.name for spec in adapter_specs()} | {"console"}
     for path in (PROJECT_ROOT / "handlers").rglob("*.py"):
         relative = path.relative_to(PROJECT_ROOT / "handlers").with_suffix("")
         own = relative.parts[0]

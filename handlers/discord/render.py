@@ -35,7 +35,7 @@ from bot.messages import (
     Title,
     part_text,
 )
-from bot.render_text import split_text, truncate
+from bot.render_text import markdown_quote, split_text, truncate
 
 log = logging.getLogger("headshot.discord")
 
@@ -190,10 +190,8 @@ def _description_piece(part: Part) -> str | None:
             return None
         case Paragraph(text, heading, label):
             return _headed(heading, label, _escape(text))
-        case Quote(text, source, heading, label):
-            quoted = "\n".join(f"> {_escape(line)}" for line in text.splitlines() if line.strip())
-            byline = f"— {f'{_escape(label)}: ' if label else ''}*{_escape(source.title)}*"
-            return _headed(heading, None, f"{quoted}\n{byline}")
+        case Quote(heading=heading):
+            return _headed(heading, None, markdown_quote(part, escape=_escape, emphasis="*"))
         case Checks(lines):
             return "\n".join(
                 f"{STATUS_MARKS[check.status]} **{check.id.replace('_', ' ')}** — {_escape(check.message)}"

@@ -28,7 +28,7 @@ from bot.messages import (
     Title,
     part_text,
 )
-from bot.render_text import split_text, truncate
+from bot.render_text import markdown_quote, split_text, truncate
 
 Block = dict[str, Any]
 
@@ -126,10 +126,8 @@ def part_blocks(part: Part) -> list[Block]:
             return [_header(text)]
         case Paragraph(text, heading, label):
             return _paragraph(heading, label, escape_mrkdwn(text))
-        case Quote(text, source, heading, label):
-            quoted = "\n".join(f"> {escape_mrkdwn(line)}" for line in text.splitlines() if line.strip())
-            byline = f"— {f'{escape_mrkdwn(label)}: ' if label else ''}_{escape_mrkdwn(source.title)}_"
-            return _paragraph(heading, None, f"{quoted}\n{byline}")
+        case Quote(heading=heading):
+            return _paragraph(heading, None, markdown_quote(part, escape=escape_mrkdwn, emphasis="_"))
         case Score(value, out_of):
             return [{"type": "section", "text": {"type": "mrkdwn", "text": f"*Score:* {value}/{out_of}"}}]
         case Checks(lines):
