@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from bot.messages import Incoming, Paragraph, Reply, ReplyKind, Title
+from bot.messages import Action, ActionId, Incoming, Paragraph, Reply, ReplyKind, Title
 from bot.photo.platforms import PLATFORMS
 from bot.reminders import commands as reminder_grammar
 from bot.reminders.commands import normalise
@@ -268,6 +268,21 @@ def match_command(incoming: Incoming, commands: tuple[ChatCommand, ...] = COMMAN
         if match := command.pattern.match(cleaned):
             return Matched(command, Invocation(incoming, match))
     return None
+
+
+def typed_form(action: Action) -> str:
+    """What a person types on a platform without buttons (the console) to do what `action`'s button does."""
+    reminder, _, duration = action.value.partition(":")
+    match action.action_id:
+        case ActionId.REMIND_IN_A_YEAR:
+            return f"remind me in {action.value or '12 months'}"
+        case ActionId.SNOOZE:
+            return f"snooze {reminder} {duration}".strip()
+        case ActionId.DONE:
+            return "done"
+        case ActionId.CANCEL:
+            return f"cancel {reminder}"
+    return action.label
 
 
 def command_named(name: str) -> ChatCommand:

@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 REDACTED = "[redacted]"
@@ -196,6 +197,27 @@ def configure_logging(
     for chatty in ("aiohttp.access", "alembic.runtime.plugins", "alembic.runtime.migration"):
         logging.getLogger(chatty).setLevel(max(root.level, logging.WARNING))
     return handler
+
+
+def redirect_logs(path: Path) -> bool:
+    """Sends the process's log lines (the handler `configure_logging` installed) to the file `path`,
+    appending; False when there is no such handler or the file cannot be opened (then nothing changes)."""
+    root = logging.getLogger()
+    ours = [h for h in root.handlers if isinstance(h, logging.StreamHandler) and _redacts(h)]
+    if not ours:
+        return False
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stream = path.open("a", encoding="utf-8")  # closed by logging.shutdown with the handler
+    except OSError:
+        return False
+    for handler in ours:
+        handler.setStream(stream)
+    return True
+
+
+def _redacts(handler: logging.Handler) -> bool:
+    return any(isinstance(f, RedactingFilter) for f in handler.filters)
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from bot import cli as core_cli
 from bot.reminders.delivery import SenderRegistry
 from bot.runtime import Runtime
 from handlers import doctor
-from handlers.console import ConsoleSender, default_user, run_console
+from handlers.console import ConsoleSender, default_user
 from handlers.registry import secrets_of
 
 
@@ -28,7 +28,10 @@ def _register_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
 
 
 def _run_chat(args: argparse.Namespace, runtime: Runtime) -> int:
-    return run_console(runtime.brain, user=args.user or default_user())
+    from handlers.serve import serve
+
+    # The console alone, whatever platforms are configured, with the scheduler so reminders arrive here.
+    return serve(runtime, console_user=args.user or default_user(), adapters=[])
 
 
 def _run_serve(args: argparse.Namespace, runtime: Runtime) -> int:

@@ -1,25 +1,33 @@
 """The local console adapter: one message per line on stdin, replies on stdout.
 
-Works from a terminal and through a pipe. `check PATH` (or a line that is only a path to an image)
-reads a local photo; everything else goes to the core exactly as a chat message would.
+Works from a terminal and through a pipe. `check PATH` (or a line that is only a path to an image) reads a
+local photo, `check PATH for linkedin` checks it for that platform; everything else goes to the core exactly
+as a chat message would. Buttons become the words to type ("snooze 12"), the suggested crops are written to
+a folder and their paths printed, and reminders the scheduler delivers appear between the replies without
+breaking the prompt.
 """
 
 from __future__ import annotations
 
 import getpass
+import re
 import shlex
 import sys
+import threading
 from pathlib import Path
 from typing import TextIO
 
 from bot.attachments import IMAGE_EXTENSIONS, too_large_problem
 from bot.brain import Brain
-from bot.messages import Attachment, Conversation, Incoming
+from bot.commands import PHOTO_PLATFORMS, typed_form
+from bot.messages import Attachment, Buttons, Conversation, Images, Incoming, Reply, part_text
 from bot.photo.limits import MAX_UPLOAD_BYTES
 from bot.reminders.delivery import Delivery
-from bot.render_text import render_text
 
 QUIT_WORDS = {"quit", "exit", ":q", "bye"}
+PROMPT = "> "
+CROPS_DIR = Path("data") / "crops"
+_FOR_PLATFORM = re.compile(r"\s+for\s+(" + "|".join(PHOTO_PLATFORMS) + r")\s*$", re.IGNORECASE)
 
 
 def default_user() -> str:
@@ -33,8 +41,70 @@ def console_conversation(user: str) -> Conversation:
     return Conversation(platform="console", workspace="local", channel="console", user=user)
 
 
-def _path_in(line: str) -> Path | None:
-    """The local file a line points at: `check PATH`, or a line that is only a path to an image."""
+class ConsoleOutput:
+    """The terminal both the chat and the reminder deliveries write to, one writer at a time; on a
+    terminal a delivery that arrives while the prompt waits is printed above a fresh prompt."""
+
+    def __init__(self, stream: TextIO | None = None, *, interactive: bool = False) -> None:
+        self._stream = stream
+        self.interactive = interactive
+        self.waiting_for_input = False
+        self._lock = threading.Lock()
+
+    @property
+    def stream(self) -> TextIO:
+        return self._stream or sys.stdout
+
+    def prompt(self) -> None:
+        with self._lock:
+            self.waiting_for_input = True
+            print(PROMPT, end="", file=self.stream, flush=True)
+
+    def reply(self, text: str) -> None:
+        with self._lock:
+            self.waiting_for_input = False
+            print(text, file=self.stream)
+            print(file=self.stream, flush=True)
+
+    def interject(self, text: str) -> None:
+        """Output that did not come from the line just typed (a delivered reminder)."""
+        with self._lock:
+            lead = "\n" if self.interactive and self.waiting_for_input else ""
+            print(f"{lead}{text}", file=self.stream)
+            print(file=self.stream, flush=True)
+            if self.interactive and self.waiting_for_input:
+                print(PROMPT, end="", file=self.stream, flush=True)
+
+
+def console_text(reply: Reply, *, crops_dir: Path | None = CROPS_DIR) -> str:
+    """A reply as the console shows it: every part's reference text, except that buttons become the words
+    to type and images are saved to `crops_dir` with their paths printed."""
+    lines: list[str] = []
+    for part in reply.parts:
+        if isinstance(part, Buttons):
+            lines.append("Say: " + " · ".join(f"“{typed_form(action)}”" for action in part.actions))
+        elif isinstance(part, Images) and crops_dir is not None:
+            lines.extend(_saved(part, crops_dir))
+        else:
+            lines.append(part_text(part))
+    return "\n".join(lines)
+
+
+def _saved(images: Images, folder: Path) -> list[str]:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        lines = []
+        for image in images.images:
+            path = folder / Path(image.filename).name
+            path.write_bytes(image.data)
+            lines.append(f"[{image.alt or 'image'}: saved to {path}]")
+        return lines
+    except OSError as exc:
+        return [f"[the images could not be saved in {folder}: {exc.strerror or exc}]"]
+
+
+def _path_in(line: str) -> tuple[Path, str] | None:
+    """The local file a line points at, and the rest of the line (`check PATH for linkedin`)."""
     words = line.split(maxsplit=1)
     candidate: str | None = None
     if len(words) == 2 and words[0].lower() in {"check", "review"}:
@@ -43,12 +113,19 @@ def _path_in(line: str) -> Path | None:
         candidate = line
     if candidate is None:
         return None
+    platform = _FOR_PLATFORM.search(candidate)
+    hint = ""
+    if platform and not Path(candidate).expanduser().exists():
+        hint = f"for {platform.group(1).lower()}"
+        candidate = candidate[: platform.start()]
     try:
         parts = shlex.split(candidate)
     except ValueError:
         parts = [candidate]
     path = Path(" ".join(parts)).expanduser()
-    return path if (path.suffix.lower().lstrip(".") in IMAGE_EXTENSIONS or path.exists()) else None
+    if path.suffix.lower().lstrip(".") in IMAGE_EXTENSIONS or path.exists():
+        return path, hint
+    return None
 
 
 def read_local_attachment(path: Path) -> Attachment:
@@ -69,21 +146,30 @@ def read_local_attachment(path: Path) -> Attachment:
 
 def incoming_for(line: str, user: str) -> Incoming:
     conversation = console_conversation(user)
-    path = _path_in(line)
-    if path is not None:
-        return Incoming(conversation, text="", attachments=(read_local_attachment(path),), direct=True)
+    found = _path_in(line)
+    if found is not None:
+        path, hint = found
+        return Incoming(conversation, text=hint, attachments=(read_local_attachment(path),), direct=True)
     return Incoming(conversation, text=line, direct=True)
 
 
-def run_console(brain: Brain, *, user: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+def run_console(
+    brain: Brain,
+    *,
+    user: str,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO | None = None,
+    output: ConsoleOutput | None = None,
+    crops_dir: Path | None = None,
+) -> int:
+    """Chats until `quit` or the end of input. With `crops_dir`, suggested crops are saved there."""
     interactive = stdin.isatty()
+    output = output or ConsoleOutput(stdout, interactive=interactive)
     if interactive:
-        print(
-            "headshot-bot console — ask a question, `check PATH` for a photo, `help`, or `quit`.", file=stdout
-        )
+        output.reply("headshot-bot console — ask a question, `check PATH` for a photo, `help`, or `quit`.")
     while True:
         if interactive:
-            print("> ", end="", file=stdout, flush=True)
+            output.prompt()
         line = stdin.readline()
         if not line:
             return 0
@@ -91,20 +177,19 @@ def run_console(brain: Brain, *, user: str, stdin: TextIO = sys.stdin, stdout: T
         if line.strip().lower() in QUIT_WORDS:
             return 0
         for reply in brain.handle(incoming_for(line, user)):
-            print(render_text(reply), file=stdout)
-            print(file=stdout, flush=True)
+            output.reply(console_text(reply, crops_dir=crops_dir))
 
 
 class ConsoleSender:
-    """Delivers reminders set on the console by printing them."""
+    """Delivers reminders set on the console by printing them, with the words that snooze or close them."""
 
-    def __init__(self, stdout: TextIO | None = None) -> None:
-        self._stdout = stdout
+    def __init__(self, output: ConsoleOutput | None = None) -> None:
+        self.output = output or ConsoleOutput()
 
     async def deliver(self, delivery: Delivery) -> None:
-        out = self._stdout or sys.stdout
-        print(
-            f"delivered reminder {delivery.reminder_id} to {delivery.conversation.user}", file=out, flush=True
+        self.output.interject(
+            f"delivered reminder {delivery.reminder_id} to {delivery.conversation.user}\n"
+            + console_text(delivery.reply, crops_dir=None)
         )
 
     async def user_timezone(self, workspace: str, user: str) -> str | None:

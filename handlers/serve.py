@@ -24,10 +24,13 @@ import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.adapters import Adapter
+from bot.logs import redirect_logs
 from bot.runtime import Runtime
+from handlers.console import CROPS_DIR, ConsoleOutput, ConsoleSender, run_console
 from handlers.registry import create_adapters
 
 log = logging.getLogger("headshot.serve")
@@ -126,11 +129,10 @@ async def supervise(
 
 
 def _console_in_thread(
-    runtime: Runtime, user: str, stdin: TextIO, stdout: TextIO, done: asyncio.Future[int]
+    runtime: Runtime, user: str, stdin: TextIO, output: ConsoleOutput, done: asyncio.Future[int]
 ) -> None:
     """The console reads stdin with blocking calls; it runs on a daemon thread so a signal can end the
     process while it waits for a line."""
-    from handlers.console import run_console
 
     loop = done.get_loop()
 
@@ -143,7 +145,7 @@ def _console_in_thread(
             done.set_result(code or 0)
 
     try:
-        code = run_console(runtime.brain, user=user, stdin=stdin, stdout=stdout)
+        code = run_console(runtime.brain, user=user, stdin=stdin, output=output, crops_dir=CROPS_DIR)
     except BaseException as exc:  # handed to the loop, which logs it
         loop.call_soon_threadsafe(settle, None, exc)
         return
@@ -227,11 +229,16 @@ async def serve_async(
     )
     everything.extend([*parts, scheduler])
     if not configured:
-        log.info("no platform configured: console chat", extra={"platform": "console"})
+        log.info("console chat", extra={"platform": "console"})
+        console_stdin = stdin or sys.stdin
+        output = ConsoleOutput(stdout or sys.stdout, interactive=console_stdin.isatty())
+        runtime.senders.register("console", ConsoleSender(output))
+        if output.interactive:
+            _keep_logs_off_the_terminal()
         console = loop.create_future()
         threading.Thread(
             target=_console_in_thread,
-            args=(runtime, console_user, stdin or sys.stdin, stdout or sys.stdout, console),
+            args=(runtime, console_user, console_stdin, output, console),
             name=CONSOLE_THREAD,
             daemon=True,
         ).start()
@@ -324,6 +331,15 @@ async def _finish(
             )
 
 
+CONSOLE_LOG = Path("data") / "headshot.log"
+
+
+def _keep_logs_off_the_terminal() -> None:
+    """On an interactive console, log lines would land in the middle of the chat: they go to a file."""
+    if redirect_logs(CONSOLE_LOG):
+        print(f"(logs go to {CONSOLE_LOG})", file=sys.stderr)
+
+
 def _close(runtime: Runtime) -> None:
     try:
         runtime.close()
@@ -331,8 +347,8 @@ def _close(runtime: Runtime) -> None:
         log.exception("closing the reminder store failed")
 
 
-def serve(runtime: Runtime, *, console_user: str) -> int:
-    code = asyncio.run(serve_async(runtime, console_user=console_user))
+def serve(runtime: Runtime, *, console_user: str, adapters: Sequence[Adapter] | None = None) -> int:
+    code = asyncio.run(serve_async(runtime, console_user=console_user, adapters=adapters))
     if any(thread.name == CONSOLE_THREAD and thread.is_alive() for thread in threading.enumerate()):
         # The console thread is still blocked reading stdin (we were signalled). Interpreter shutdown
         # would then die on the stdin buffer's lock ("could not acquire lock ... daemon threads"), so
