@@ -28,10 +28,9 @@ class DiscordAdapter:
 
     def describe(self) -> str:
         settings = self.settings
-        shards = settings.shards
-        mode = f"auto-sharded ({shards} shards)" if shards else "gateway, one connection"
-        if shards == "auto":
-            mode = "auto-sharded (shard count from Discord)"
+        mode = settings.shards.describe()
+        if settings.shards.sharded and not settings.shards.syncs_commands:
+            mode += " (the process with shard 0 registers the slash commands)"
         where = f", API {settings.api_url}" if settings.api_url else ""
         guild = f", slash commands synced to guild {settings.guild_id}" if settings.guild_id else ""
         return f"{mode}{where}{guild}"
@@ -39,9 +38,8 @@ class DiscordAdapter:
     def problems(self) -> list[str]:
         settings = self.settings
         found: list[str] = []
-        shards = settings.shards
-        if self.configured and shards and shards != "auto" and not (shards.isdigit() and int(shards) > 0):
-            found.append(f"DISCORD_SHARDS={shards!r}: use `auto` or a positive number")
+        if self.configured and settings.shards.problem:
+            found.append(settings.shards.problem)
         if settings.token and settings.token.lower().startswith("bot "):
             found.append(
                 "DISCORD_TOKEN starts with 'Bot ': put only the token there; the bot adds the prefix"

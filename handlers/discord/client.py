@@ -68,8 +68,6 @@ class DiscordBot:
         settings: DiscordSettings,
         *,
         intents: discord.Intents,
-        sharded: bool = False,
-        shard_count: int | None = None,
     ) -> None:
         self.runtime = runtime
         self.settings = settings
@@ -79,8 +77,13 @@ class DiscordBot:
             "allowed_mentions": discord.AllowedMentions.none(),
         }
         self.client: discord.Client
-        if sharded:
-            self.client = ShardedHeadshotClient(shard_count=shard_count, **options)
+        shards = settings.shards
+        if shards.ids is not None:
+            self.client = ShardedHeadshotClient(
+                shard_count=shards.count, shard_ids=list(shards.ids), **options
+            )
+        elif shards.sharded:
+            self.client = ShardedHeadshotClient(shard_count=shards.count, **options)
         else:
             self.client = HeadshotClient(**options)
         self.client.headshot_adapter = self
@@ -109,6 +112,9 @@ class DiscordBot:
         await self.client.connect(reconnect=True)
 
     async def _sync_commands(self) -> None:
+        if not self.settings.shards.syncs_commands:
+            log.info("slash commands are registered by the process that runs shard 0")
+            return
         guild_id = self.settings.guild_id
         try:
             if guild_id:

@@ -22,21 +22,6 @@ class DiscordStartError(RuntimeError):
     """The adapter could not start; the message says why (it never contains the token)."""
 
 
-def parse_shards(value: str | None) -> tuple[bool, int | None]:
-    """(sharded, shard_count): unset → one connection; "auto" → as many as Discord recommends."""
-    if not value:
-        return False, None
-    if value.strip().lower() == "auto":
-        return True, None
-    try:
-        count = int(value)
-    except ValueError:
-        raise DiscordStartError(f"DISCORD_SHARDS must be a number or 'auto', not {value!r}") from None
-    if count < 1:
-        raise DiscordStartError("DISCORD_SHARDS must be at least 1")
-    return True, count
-
-
 @contextlib.contextmanager
 def discord_endpoints(api_url: str | None) -> Iterator[None]:
     """Points discord.py's REST (and, through it, the gateway lookup) at DISCORD_API_URL.
@@ -64,14 +49,15 @@ async def run_discord(runtime: Runtime, stopping: asyncio.Event, settings: Disco
         raise DiscordStartError("DISCORD_TOKEN is not set")
     if token.lower().startswith("bot "):
         raise DiscordStartError("DISCORD_TOKEN must be the bare token, without the 'Bot ' prefix")
-    sharded, shard_count = parse_shards(settings.shards)
+    if settings.shards.problem:
+        raise DiscordStartError(settings.shards.problem)
     current: list[discord.Client] = []
     runtime.senders.register("discord", DiscordSender(lambda: current[-1] if current else None))
 
     with discord_endpoints(settings.api_url):
         intents = privileged_intents()
         while True:
-            adapter = DiscordBot(runtime, settings, intents=intents, sharded=sharded, shard_count=shard_count)
+            adapter = DiscordBot(runtime, settings, intents=intents)
             current.append(adapter.client)
             try:
                 await _serve_until_stopped(adapter, token, stopping)

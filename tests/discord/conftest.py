@@ -51,8 +51,9 @@ async def running_bot(
     stopping = asyncio.Event()
     task = asyncio.create_task(run_configured(runtime, stopping))
     bot = RunningBot(fake, runtime, brain, stopping, task)
+    shard_ids = settings.get("DISCORD_SHARD_IDS")
     try:
-        await fake.wait_until_ready()
+        await fake.wait_until_ready(shards=[int(shard_ids)] if shard_ids and shard_ids.isdigit() else None)
         yield bot
     finally:
         if not task.done():

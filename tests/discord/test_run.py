@@ -12,6 +12,7 @@ import pytest
 
 from bot.config import Config, load_config
 from bot.runtime import Runtime
+from handlers.discord.adapter import SPEC
 from handlers.discord.run import DiscordStartError
 from tests.conftest import with_settings
 from tests.discord.conftest import RunningBot, run_configured, running_bot
@@ -66,7 +67,9 @@ async def test_an_invalid_token_fails_with_a_clear_message_and_never_logs_it(
     [
         ({"DISCORD_TOKEN": None}, "DISCORD_TOKEN is not set"),
         ({"DISCORD_TOKEN": "Bot MTAw.xyz"}, "without the 'Bot ' prefix"),
-        ({"DISCORD_SHARDS": "lots"}, "DISCORD_SHARDS must be a number or 'auto'"),
+        ({"DISCORD_SHARDS": "lots"}, "DISCORD_SHARD_COUNT must be `auto` or a positive number"),
+        ({"DISCORD_SHARD_COUNT": "4", "DISCORD_SHARD_IDS": "2-5"}, "names shard 4, but there are only 4"),
+        ({"DISCORD_SHARD_IDS": "0-1"}, "DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT"),
         ({"DISCORD_API_URL": "ftp://127.0.0.1/api"}, "DISCORD_API_URL must be an http"),
     ],
 )
@@ -113,6 +116,41 @@ async def test_discord_shards_runs_the_auto_sharded_client(
         await fake.send_dm("help")
         await fake.wait_for_request("POST", f"/channels/{fake.dm_channel_id(fake.USER_ID)}/messages")
         assert len(bot.brain.incomings) == 2
+
+
+async def test_a_process_with_some_shards_identifies_with_them_only_and_serves_their_guilds(
+    config: Config,
+) -> None:
+    guilds = (FakeDiscord.GUILD_ID, FakeDiscord.SECOND_GUILD_ID)
+    async with (
+        FakeDiscord(guilds=guilds) as fake,
+        running_bot(fake, config, DISCORD_SHARD_COUNT="2", DISCORD_SHARD_IDS="1") as bot,
+    ):
+        assert [identify["shard"] for identify in fake.identifies] == [[1, 2]]
+        await fake.send_mention("help", guild_id=fake.SECOND_GUILD_ID)
+        await fake.wait_for_request("POST", f"/channels/{fake.SECOND_CHANNEL_ID}/messages")
+        assert bot.brain.incomings[0].conversation.workspace == fake.SECOND_GUILD_ID
+        # Only the process that runs shard 0 registers the slash commands.
+        assert fake.requests_to("PUT", "/commands") == []
+
+
+@pytest.mark.parametrize(
+    ("environment", "described"),
+    [
+        ({}, "gateway, one connection"),
+        ({"DISCORD_SHARD_COUNT": "auto"}, "auto-sharded (shard count from Discord)"),
+        ({"DISCORD_SHARDS": "8"}, "auto-sharded (8 shards)"),
+        ({"DISCORD_SHARD_COUNT": "16", "DISCORD_SHARD_IDS": "0-3,8, 9"}, "shards 0-3,8-9 of 16"),
+        (
+            {"DISCORD_SHARD_COUNT": "16", "DISCORD_SHARD_IDS": "4-7"},
+            "shards 4-7 of 16 (the process with shard 0",
+        ),
+    ],
+)
+def test_doctor_says_which_shards_this_process_runs(environment: dict[str, str], described: str) -> None:
+    adapter = SPEC.create({"DISCORD_TOKEN": "t", **environment})
+    assert adapter.describe().startswith(described)
+    assert adapter.problems() == []
 
 
 async def _eventually(condition: Callable[[], bool], what: str, timeout: float = 10) -> None:

@@ -94,8 +94,10 @@ def _error(status: int, message: str, code: int = 0) -> web.Response:
 class FakeDiscord:
     BOT_ID = "1000"
     APP_ID = "2000"
-    GUILD_ID = "3000"
+    GUILD_ID = "3000"  # on shard 0 of any shard count
     CHANNEL_ID = "4000"
+    SECOND_GUILD_ID = str(1 << 22)  # on shard 1 of 2 (a guild's shard is (id >> 22) % shard count)
+    SECOND_CHANNEL_ID = "4001"
     USER_ID = "5000"
     ADMIN_ID = "5001"
 
@@ -108,6 +110,7 @@ class FakeDiscord:
         heartbeat_interval_ms: int = 41250,
         forbidden_dm_users: Iterable[str] = (),
         send_guild_create: bool = True,
+        guilds: Iterable[str] = (GUILD_ID,),
     ) -> None:
         self.token = token
         self.privileged_intents_allowed = privileged_intents_allowed
@@ -115,6 +118,7 @@ class FakeDiscord:
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.forbidden_dm_users = set(forbidden_dm_users)
         self.send_guild_create = send_guild_create  # False: the server stays "unavailable", as in an outage
+        self.guild_ids = list(guilds)
         self.requests: list[RecordedRequest] = []
         self.identifies: list[Json] = []
         self.resumes: list[Json] = []
@@ -204,9 +208,16 @@ class FakeDiscord:
     def dm_channel_id(self, user_id: str) -> str:
         return f"7{user_id}"
 
-    def guild_payload(self) -> Json:
+    def channel_of(self, guild_id: str) -> str:
+        """Each server has one text channel."""
+        if guild_id == self.GUILD_ID:
+            return self.CHANNEL_ID
+        return self.SECOND_CHANNEL_ID if guild_id == self.SECOND_GUILD_ID else str(int(guild_id) + 1)
+
+    def guild_payload(self, guild_id: str | None = None) -> Json:
+        guild_id = guild_id or self.GUILD_ID
         return {
-            "id": self.GUILD_ID,
+            "id": guild_id,
             "name": "Headshot Test Server",
             "icon": None,
             "owner_id": self.ADMIN_ID,
@@ -221,7 +232,7 @@ class FakeDiscord:
             "features": [],
             "roles": [
                 {
-                    "id": self.GUILD_ID,
+                    "id": guild_id,
                     "name": "@everyone",
                     "permissions": str(MEMBER_PERMISSIONS),
                     "position": 0,
@@ -234,7 +245,7 @@ class FakeDiscord:
             ],
             "channels": [
                 {
-                    "id": self.CHANNEL_ID,
+                    "id": self.channel_of(guild_id),
                     "type": 0,
                     "name": "general",
                     "position": 0,
@@ -324,6 +335,7 @@ class FakeDiscord:
         attachments: Iterable[AttachmentLike] = (),
         user_id: str | None = None,
         channel_id: str | None = None,
+        guild_id: str | None = None,
     ) -> str:
         """A guild channel message that mentions the bot (`<@BOT_ID> text`); returns the message id."""
         return await self.send_guild_message(
@@ -332,6 +344,7 @@ class FakeDiscord:
             attachments=attachments,
             user_id=user_id,
             channel_id=channel_id,
+            guild_id=guild_id,
         )
 
     async def send_guild_message(
@@ -342,19 +355,21 @@ class FakeDiscord:
         attachments: Iterable[AttachmentLike] = (),
         user_id: str | None = None,
         channel_id: str | None = None,
+        guild_id: str | None = None,
     ) -> str:
         user_id = user_id or self.USER_ID
+        guild_id = guild_id or self.GUILD_ID
         message = self._message_payload(
-            channel_id or self.CHANNEL_ID,
+            channel_id or self.channel_of(guild_id),
             self.users[user_id],
             content,
             self._attachments(attachments),
-            guild=True,
+            guild_id=guild_id,
         )
         message["member"] = {k: v for k, v in self.member_payload(user_id).items() if k != "user"}
         if mentions_bot:
             message["mentions"] = [{**self.bot_user, "member": self._bot_member()}]
-        await self._dispatch_message(message, mentions_bot=mentions_bot, guild_id=self.GUILD_ID)
+        await self._dispatch_message(message, mentions_bot=mentions_bot, guild_id=guild_id)
         return str(message["id"])
 
     async def send_dm(
@@ -366,13 +381,13 @@ class FakeDiscord:
             self.users[user_id],
             text,
             self._attachments(attachments),
-            guild=False,
+            guild_id=None,
         )
         await self._dispatch_message(message, mentions_bot=False, guild_id=None)
         return str(message["id"])
 
     def _message_payload(
-        self, channel_id: str, author: Json, content: str, attachments: list[Json], *, guild: bool
+        self, channel_id: str, author: Json, content: str, attachments: list[Json], *, guild_id: str | None
     ) -> Json:
         message: Json = {
             "id": self.new_id(),
@@ -392,8 +407,8 @@ class FakeDiscord:
             "type": 0,
             "flags": 0,
         }
-        if guild:
-            message["guild_id"] = self.GUILD_ID
+        if guild_id is not None:
+            message["guild_id"] = guild_id
         return message
 
     async def _dispatch_message(self, message: Json, *, mentions_bot: bool, guild_id: str | None) -> None:
@@ -531,12 +546,14 @@ class FakeDiscord:
 
     # --- waiting and looking ------------------------------------------------------------------------
 
-    async def wait_until_ready(self, timeout: float = 10) -> None:
-        """Until every shard has identified and received READY and GUILD_CREATE."""
+    async def wait_until_ready(self, timeout: float = 10, *, shards: Iterable[int] | None = None) -> None:
+        """Until every shard (or the given ones) has identified and received READY and GUILD_CREATE."""
 
         def all_ready() -> bool:
-            expected = self._shards[0].shard_count if self._shards else 1
             ready = {s.shard_id for s in self._shards if s.ready.is_set()}
+            if shards is not None:
+                return set(shards) <= ready
+            expected = self._shards[0].shard_count if self._shards else 1
             return len(ready) >= expected
 
         await self._wait(all_ready, timeout, "the bot to connect to the gateway")
@@ -592,7 +609,9 @@ class FakeDiscord:
         for shard in live:
             if shard.shard_id == wanted:
                 return shard
-        return live[0]
+        if guild_id is None:
+            return live[0]  # Discord sends DMs on shard 0; with it elsewhere, any connection stands in
+        raise AssertionError(f"no connected shard serves guild {guild_id} (shard {wanted})")
 
     async def _send(self, shard: _Shard, event: str, data: Json) -> None:
         shard.sequence += 1
@@ -656,14 +675,14 @@ class FakeDiscord:
         shard_id, shard_count = data.get("shard") or [0, 1]
         shard = _Shard(socket, shard_id, shard_count, intents)
         self._shards = [s for s in self._shards if s.shard_id != shard_id] + [shard]
-        in_shard = (int(self.GUILD_ID) >> 22) % shard_count == shard_id
+        in_shard = [g for g in self.guild_ids if (int(g) >> 22) % shard_count == shard_id]
         await self._send(
             shard,
             "READY",
             {
                 "v": 10,
                 "user": self.bot_user,
-                "guilds": [{"id": self.GUILD_ID, "unavailable": True}] if in_shard else [],
+                "guilds": [{"id": guild_id, "unavailable": True} for guild_id in in_shard],
                 "session_id": f"session-{shard_id}",
                 "resume_gateway_url": self.gateway_url,
                 "shard": [shard_id, shard_count],
@@ -672,8 +691,9 @@ class FakeDiscord:
                 "relationships": [],
             },
         )
-        if in_shard and self.send_guild_create:
-            await self._send(shard, "GUILD_CREATE", self.guild_payload())
+        if self.send_guild_create:
+            for guild_id in in_shard:
+                await self._send(shard, "GUILD_CREATE", self.guild_payload(guild_id))
         shard.ready.set()
         await self._notify()
         return shard
