@@ -28,13 +28,14 @@ import secrets
 import socket
 from collections import deque
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import OperationalError
 
 from bot.messages import Action, ActionId, Buttons, Paragraph, Reply, ReplyKind, Title
+from bot.reminders.daytime import DAYTIME_END, DAYTIME_START, in_daytime, next_daytime
 from bot.reminders.delivery import Delivery, PermanentDeliveryError, SenderRegistry, TransientDeliveryError
 from bot.reminders.models import ReminderKind
 from bot.reminders.service import ReminderService
@@ -46,8 +47,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_UNMARKED = 32  # sent-but-unmarked reminders allowed to pile up before delivery waits for the write
-DAYTIME_START = time(9, 0)
-DAYTIME_END = time(18, 0)
+__all__ = ["DAYTIME_END", "DAYTIME_START", "Scheduler", "in_daytime", "next_daytime", "reminder_reply"]
 
 
 def _process_space() -> str:
@@ -105,17 +105,6 @@ def reminder_reply(record: ReminderRecord) -> Reply:
         private=True,
         reminder_id=record.id,
     )
-
-
-def in_daytime(local: datetime) -> bool:
-    return DAYTIME_START <= local.time() < DAYTIME_END
-
-
-def next_daytime(local: datetime) -> datetime:
-    """The next start of the user's day (9:00 on their wall clock), as UTC."""
-    day = local.date() if local.time() < DAYTIME_START else local.date() + timedelta(days=1)
-    zone = local.tzinfo
-    return datetime.combine(day, DAYTIME_START, tzinfo=zone).astimezone(UTC)
 
 
 def next_occurrence(record: ReminderRecord, now: datetime, zone: ZoneInfo | None) -> datetime:

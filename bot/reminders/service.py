@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -30,15 +30,19 @@ from bot.messages import (
 )
 from bot.reminders import commands as cmd
 from bot.reminders.database import DEFAULT_BUSY_TIMEOUT_MS
+from bot.reminders.daytime import DAYTIME_END, DAYTIME_START, delivery_time
 from bot.reminders.models import ReminderKind, ReminderStatus
 from bot.reminders.outdated import suggestions_due
 from bot.reminders.store import CapReached, NewReminder, ReminderRecord, ReminderStore
 from bot.reminders.when import (
     EXAMPLES,
+    MAX_YEARS_AHEAD,
     When,
     WhenError,
     describe_recurrence,
+    describe_zone_choices,
     find_zone,
+    lookup_zone,
     parse_duration,
     parse_when,
     resolve_zone,
@@ -186,10 +190,32 @@ class ReminderService:
     # --- commands ---------------------------------------------------------------------------------
 
     def zone_for(self, conversation: Conversation, reported: str | None) -> ZoneInfo:
-        """The user's zone: what the platform reports, else their stored preference, else UTC."""
-        if reported and find_zone(reported):
-            return resolve_zone(reported)
-        return resolve_zone(self.store.preferences(conversation.platform, conversation.user).timezone)
+        """The zone a user's "when" is read and shown in: `delivery_zone`, else UTC."""
+        return self.delivery_zone(conversation, reported) or resolve_zone("UTC")
+
+    def delivery_zone(self, conversation: Conversation, reported: str | None) -> ZoneInfo | None:
+        """The zone the scheduler holds deliveries to (its daytime): the user's stored choice first, else
+        what the platform reports; None when neither is known (then delivery is not held)."""
+        stored = self.store.preferences(conversation.platform, conversation.user).timezone
+        for name in (stored, reported):
+            canonical = find_zone(name) if name else None
+            if canonical:
+                return resolve_zone(canonical)
+        return None
+
+    def _delivery_text(self, due_at: datetime, conversation: Conversation, reported: str | None) -> str:
+        """When it will really arrive, in the user's zone; says so when the daytime window moves it."""
+        zone = self.delivery_zone(conversation, reported)
+        shown = zone or resolve_zone("UTC")
+        delivered = delivery_time(due_at, zone)
+        text = _format_local(delivered.astimezone(shown))
+        if delivered != due_at:
+            asked = due_at.astimezone(shown)
+            text += (
+                f" (you asked for {asked:%a %H:%M}; I deliver between {DAYTIME_START:%H:%M} and "
+                f"{DAYTIME_END:%H:%M} your time)"
+            )
+        return text
 
     def _set(self, conversation: Conversation, rest: str, reported_zone: str | None) -> Reply:
         zone = self.zone_for(conversation, reported_zone)
@@ -215,8 +241,9 @@ class ReminderService:
                 "Say “reminders” to see them and “cancel N” to make room."
             )
         repeat = f", then {describe_recurrence(record.recurrence)}" if record.recurrence else ""
+        moment = self._delivery_text(record.due_at, conversation, reported_zone)
         confirmation = (
-            f"Got it — I’ll remind you {_format_local(when.local)}{repeat}: “{record.text}” "
+            f"Got it — I’ll remind you {moment}{repeat}: “{record.text}” "
             f"(reminder #{record.id}). Say “reminders” to see yours or “cancel {record.id}” to cancel it."
         )
         return Reply(
@@ -242,8 +269,10 @@ class ReminderService:
                     private=True,
                 )
             ]
-        zone = self.zone_for(conversation, reported_zone)
-        listed = tuple(Paragraph(_describe(record, zone), heading=f"#{record.id}") for record in records)
+        listed = tuple(
+            Paragraph(self._describe(record, conversation, reported_zone), heading=f"#{record.id}")
+            for record in records
+        )
         cancel_buttons = tuple(
             Action(f"Cancel #{record.id}", ActionId.CANCEL, str(record.id), style="danger")
             for record in records
@@ -261,6 +290,14 @@ class ReminderService:
             )
         ]
 
+    def _describe(self, record: ReminderRecord, conversation: Conversation, reported: str | None) -> str:
+        parts = [self._delivery_text(record.due_at, conversation, reported)]
+        if record.recurrence:
+            parts.append(describe_recurrence(record.recurrence))
+        if record.kind == ReminderKind.SUGGESTION.value:
+            parts.append("suggestion")
+        return " · ".join(parts) + f" — {record.text}"
+
     def _cancel(self, conversation: Conversation, reminder_id: int | None) -> Reply:
         if reminder_id is None:
             return _private_error("Which one? Say “reminders” to see their numbers, then “cancel N”.")
@@ -277,31 +314,50 @@ class ReminderService:
         duration: str | None,
         reported_zone: str | None,
     ) -> Reply:
-        zone = self.zone_for(conversation, reported_zone)
-        now = self.clock()
-        phrase = duration or DEFAULT_SNOOZE
-        if re.fullmatch(r"(?:a\s+)?(?:years?|months?|weeks?|days?)", phrase.strip(), re.IGNORECASE):
-            phrase = f"1 {phrase.strip().split()[-1]}"
-        try:
-            when = parse_when(
-                phrase if parse_duration(phrase) is None else f"in {phrase}", now=now, zone=zone
-            )
-        except WhenError as exc:
-            return _private_error(str(exc))
-        if when.recurrence:
-            return _private_error("Snooze takes one moment, like “snooze 3 2 weeks”.")
+        return self.postpone(conversation, reminder_id, duration, reported_zone, verb="Snoozed")
+
+    def postpone(
+        self,
+        conversation: Conversation,
+        reminder_id: int | None,
+        length: str | None,
+        reported_zone: str | None,
+        *,
+        verb: str = "Postponed",
+    ) -> Reply:
+        """Moves a reminder later, never earlier ("snooze 5 2 weeks", "push reminder 5 back a month").
+
+        One not yet due moves from its due time (due 1 June, snoozed a month: 1 July); one already
+        delivered, or overdue, moves from now and keeps its time of day. `length` is a duration ("2 weeks",
+        default a month) or a moment ("next friday"), which must be later than the reminder is due.
+        `reminder_id` None means the one delivered last.
+        """
         if reminder_id is None:
             reminder_id = self._latest_delivered(conversation)
             if reminder_id is None:
                 return _private_error("Which one? Say “reminders” to see their numbers, then “snooze N”.")
-        record = self.store.reschedule(reminder_id, conversation.platform, conversation.user, when.due_at)
-        if record is None:
+        record = self.store.owned(reminder_id, conversation.platform, conversation.user)
+        if record is None or record.status == ReminderStatus.CANCELLED.value:
             return _private_error(
                 f"I couldn’t find reminder #{reminder_id} of yours to snooze. Say “reminders” to see yours."
             )
-        return _private(
-            f"Snoozed — I’ll remind you again {_format_local(when.local)} (reminder #{record.id})."
+        if record.status == ReminderStatus.CLAIMED.value:
+            return _private_error(
+                f"Reminder #{reminder_id} is being delivered right now — try again in a moment."
+            )
+        zone = self.zone_for(conversation, reported_zone)
+        now = self.clock()
+        try:
+            new_due = _postponed(record, length or DEFAULT_SNOOZE, now=now, zone=zone)
+        except WhenError as exc:
+            return _private_error(str(exc))
+        moved = self.store.reschedule(
+            record.id, conversation.platform, conversation.user, new_due, only_if_due_at=record.due_at
         )
+        if moved is None:
+            return _private_error(f"Reminder #{reminder_id} changed just now — say it again to snooze it.")
+        moment = self._delivery_text(moved.due_at, conversation, reported_zone)
+        return _private(f"{verb} — I’ll remind you again {moment} (reminder #{moved.id}).")
 
     def _latest_delivered(self, conversation: Conversation) -> int | None:
         mine = [
@@ -340,9 +396,10 @@ class ReminderService:
             if record.kind == ReminderKind.REMINDER.value:
                 moved = self.store.reschedule(record.id, conversation.platform, conversation.user, local_due)
                 if moved is not None:
+                    moment = self._delivery_text(moved.due_at, conversation, reported_zone)
                     return _private(
-                        f"Nice work on the new photo! I’ll remind you to refresh it again "
-                        f"{_format_local(local_due)} (reminder #{moved.id})."
+                        f"Nice work on the new photo! I’ll remind you to refresh it again {moment} "
+                        f"(reminder #{moved.id})."
                     )
         item = NewReminder(
             conversation.platform,
@@ -359,7 +416,8 @@ class ReminderService:
                 "Nice work on the new photo! (You have the most reminders I keep, so I set no new one.)"
             )
         praise = (
-            f"Nice work on the new photo! I’ll remind you to refresh it again {_format_local(local_due)} "
+            "Nice work on the new photo! I’ll remind you to refresh it again "
+            f"{self._delivery_text(record.due_at, conversation, reported_zone)} "
             f"(in {_describe_months(months)}; reminder #{record.id})."
         )
         return Reply(
@@ -386,15 +444,29 @@ class ReminderService:
         if zone is None:
             stored = self.store.preferences(conversation.platform, conversation.user).timezone
             current = stored or (reported if reported and find_zone(reported) else None) or "UTC"
-            return _private(f"Your time zone is {current}. Change it with “timezone Europe/Berlin”.")
-        canonical = find_zone(zone)
-        if canonical is None:
+            return _private(
+                f"Your time zone is {current}. Change it with “timezone Berlin” or “timezone PST”."
+            )
+        choices = lookup_zone(zone)
+        if not choices:
             return _private_error(
-                f"I don’t know the time zone “{zone}”. Use an IANA name like Europe/Berlin, "
-                "America/New_York or Asia/Tokyo."
+                f"I don’t know the time zone “{zone}”. Use a city (“timezone Berlin”), an abbreviation "
+                "(“timezone PST”) or an IANA name like America/New_York or Asia/Tokyo."
+            )
+        if len(choices) > 1:
+            return _private_error(describe_zone_choices(zone, choices).replace("like “", "like “timezone "))
+        canonical = choices[0]
+        if find_zone(canonical) is None:  # a fixed offset ("UTC+2") does not follow summer time
+            return _private_error(
+                f"“{zone}” is a fixed offset, which does not follow summer time — give your city instead, "
+                "like “timezone Berlin”."
             )
         self.store.set_preferences(conversation.platform, conversation.user, timezone=canonical)
-        return _private(f"Your time zone is now {canonical}. I’ll deliver reminders in your daytime there.")
+        said = "" if canonical.lower() == zone.strip().lower() else f" (from “{zone}”)"
+        return _private(
+            f"Your time zone is now {canonical}{said}. I’ll deliver reminders in your daytime there "
+            f"({DAYTIME_START:%H:%M}–{DAYTIME_END:%H:%M})."
+        )
 
     def _track(self, conversation: Conversation, enable: bool | None, is_admin: bool) -> Reply:
         settings = self.store.workspace_settings(conversation.platform, conversation.workspace)
@@ -466,6 +538,41 @@ def _months(length: str) -> int | None:
     return months if months is not None and 1 <= months <= 120 else None
 
 
+def _postponed(record: ReminderRecord, length: str, *, now: datetime, zone: ZoneInfo) -> datetime:
+    """The new due time of a postponed reminder (UTC); `WhenError` when it would not be later."""
+    not_yet_due = record.status == ReminderStatus.PENDING.value and record.due_at > now
+    base = record.due_at if not_yet_due else now
+    phrase = length.strip()
+    if re.fullmatch(
+        r"(?:a\s+|an\s+)?(?:years?|months?|weeks?|days?|hours?|fortnight)", phrase, re.IGNORECASE
+    ):
+        phrase = f"1 {phrase.split()[-1]}"
+    delta = parse_duration(phrase)
+    if delta is not None:
+        if not (delta.years or delta.months or delta.days):
+            new_due = shift(base, delta)  # hours and minutes: elapsed time
+        else:
+            new_local = shift(base.astimezone(zone), delta)
+            if not not_yet_due:  # from now, but at the reminder's own time of day
+                own = record.due_at.astimezone(zone)
+                new_local = new_local.replace(hour=own.hour, minute=own.minute, second=0, microsecond=0)
+            new_due = new_local.astimezone(UTC)
+    else:
+        when = parse_when(phrase, now=now, zone=zone)
+        if when.recurrence:
+            raise WhenError("Snooze takes one moment or a length, like “snooze 3 2 weeks”.")
+        new_due = when.due_at
+    if new_due <= max(base, record.due_at):
+        shown = record.due_at.astimezone(zone)
+        raise WhenError(
+            f"That isn’t later than reminder #{record.id} is due ({shown:%a %d %b %Y at %H:%M}) — snooze "
+            "only postpones. To bring it forward, cancel it and set a new one."
+        )
+    if new_due > now + timedelta(days=round(MAX_YEARS_AHEAD * 365.25)):
+        raise WhenError(f"That is more than {MAX_YEARS_AHEAD} years away — I only keep reminders that long.")
+    return new_due
+
+
 def _split_when_and_text(rest: str, *, now: datetime, zone: ZoneInfo) -> tuple[When, str | None]:
     """ "in 18 months to update my photo", "to update my photo next year", "every year"."""
     rest = re.sub(r"^(?:for|at)\s+(?=\S)", "", rest.strip(), flags=re.IGNORECASE) if rest else ""
@@ -487,15 +594,6 @@ def _split_when_and_text(rest: str, *, now: datetime, zone: ZoneInfo) -> tuple[W
     when_text, _, text_part = rest.partition(" to ")
     when = parse_when(when_text, now=now, zone=zone)
     return when, (text_part.strip() or None)
-
-
-def _describe(record: ReminderRecord, zone: ZoneInfo) -> str:
-    parts = [_format_local(record.due_at.astimezone(zone))]
-    if record.recurrence:
-        parts.append(describe_recurrence(record.recurrence))
-    if record.kind == ReminderKind.SUGGESTION.value:
-        parts.append("suggestion")
-    return " · ".join(parts) + f" — {record.text}"
 
 
 def _format_local(moment: datetime) -> str:

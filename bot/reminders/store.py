@@ -233,20 +233,33 @@ class ReminderStore:
         return result.rowcount
 
     def reschedule(
-        self, reminder_id: int, platform: str, user: str, due_at: datetime
+        self,
+        reminder_id: int,
+        platform: str,
+        user: str,
+        due_at: datetime,
+        *,
+        only_if_due_at: datetime | None = None,
     ) -> ReminderRecord | None:
-        """Snooze: back to pending at `due_at` (also a delivered or failed one), not while being sent."""
+        """Snooze: back to pending at `due_at` (also a delivered or failed one), not while being sent.
+
+        With `only_if_due_at`, only while the reminder is still due then: a postponement computed from
+        the due time never lands on a reminder that moved meanwhile (a repeat stepped on, another snooze).
+        """
         if not 0 < reminder_id <= MAX_ROW_ID:
             return None
+        guards = [
+            reminders.c.id == reminder_id,
+            reminders.c.platform == platform,
+            reminders.c.user == user,
+            reminders.c.status.in_((PENDING, DELIVERED, FAILED)),
+        ]
+        if only_if_due_at is not None:
+            guards.append(reminders.c.due_at == only_if_due_at)
         with self.engine.begin() as connection:
             row = connection.execute(
                 update(reminders)
-                .where(
-                    reminders.c.id == reminder_id,
-                    reminders.c.platform == platform,
-                    reminders.c.user == user,
-                    reminders.c.status.in_((PENDING, DELIVERED, FAILED)),
-                )
+                .where(*guards)
                 .values(
                     status=PENDING,
                     due_at=due_at,

@@ -275,13 +275,13 @@ def lookup_zone(text: str, *, cities: bool = True) -> tuple[str, ...]:
         return (str(offset) if isinstance(offset, ZoneInfo) else _offset_name(offset),)
     if lowered in {"utc", "gmt", "z", "zulu", "etc/utc"}:
         return ("UTC",)
+    spaced = lowered.replace("_", " ").removesuffix(" time")
+    named, _ = _zone_table()
+    if spaced in named:  # before the IANA names: "EST" there is a fixed offset without summer time
+        return named[spaced]
     exact = _zone_names().get(lowered.replace(" ", "_"))
     if exact:
         return (exact,)
-    spaced = lowered.replace("_", " ").removesuffix(" time")
-    named, _ = _zone_table()
-    if spaced in named:
-        return named[spaced]
     if cities:
         return _zone_cities().get(spaced, ())
     return ()

@@ -76,11 +76,12 @@ async def test_two_schedulers_racing_deliver_each_reminder_once(database_url: st
         s.close()
 
 
-def _run_due_process(database_url: str, now: str) -> subprocess.Popen[str]:
+def _run_due_process(database_url: str) -> subprocess.Popen[str]:
+    """A real `headshot reminders run-due` (at the real now: `--now` would make it a dry run)."""
     code = "import sys; from handlers.cli import main; sys.exit(main(sys.argv[1:]))"
     env = {**os.environ, "HEADSHOT_DATABASE_URL": database_url, "HEADSHOT_LOG_LEVEL": "WARNING"}
     return subprocess.Popen(
-        [sys.executable, "-c", code, "reminders", "run-due", "--now", now],
+        [sys.executable, "-c", code, "reminders", "run-due"],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -92,7 +93,8 @@ def _run_due_process(database_url: str, now: str) -> subprocess.Popen[str]:
 @pytest.mark.slow
 def test_two_run_due_processes_deliver_2000_reminders_exactly_once(service: ReminderService) -> None:
     service.store.bulk_add([due(f"U{i}", platform="console") for i in range(2000)], now=START)
-    processes = [_run_due_process(service.database_url, "2026-11-22T12:00:00Z") for _ in range(2)]
+    # Due on START, which the real clock has passed.
+    processes = [_run_due_process(service.database_url) for _ in range(2)]
     delivered: list[int] = []
     for process in processes:
         out, err = process.communicate(timeout=300)

@@ -12,6 +12,7 @@ from bot.config import BUNDLED_KNOWLEDGE_DIR, Config
 from bot.messages import ActionEvent, ActionId, Conversation, Incoming, Reply, ReplyKind
 from bot.reminders.commands import parse_command
 from bot.reminders.service import AvatarSighting, ReminderService
+from bot.reminders.store import NewReminder
 from tests.reminders.conftest import START, FakeClock
 
 ALICE = Conversation(platform="slack", workspace="T1", channel="C1", user="alice")
@@ -80,7 +81,7 @@ def test_questions_are_not_commands(text: str) -> None:
 def test_set_list_and_cancel(service: ReminderService) -> None:
     reply = one(service, "remind me in 18 months to update my LinkedIn photo")
     assert reply.private and reply.kind is ReplyKind.REMINDER
-    assert "Mon 22 May 2028 at 12:00 (UTC)" in reply.text
+    assert "Mon 22 May 2028 at 09:00 (UTC)" in reply.text
     assert "update my LinkedIn photo" in reply.text  # the user's own capitalisation
     number = reminder_id(reply)
     listing = one(service, "reminders")
@@ -95,7 +96,7 @@ def test_text_before_the_time_works_too(service: ReminderService) -> None:
     record = service.store.get(reminder_id(reply))
     assert record is not None
     assert record.text == "refresh my photo on linkedin"
-    assert record.due_at == datetime(2028, 11, 22, 12, 0, tzinfo=UTC)
+    assert record.due_at == datetime(2028, 11, 22, 9, 0, tzinfo=UTC)
 
 
 def test_control_characters_are_dropped_from_the_text(service: ReminderService) -> None:
@@ -141,7 +142,7 @@ def test_nobody_sees_or_changes_another_users_reminders(service: ReminderService
     assert (
         record is not None
         and record.status == "pending"
-        and record.due_at == datetime(2028, 5, 22, 12, 0, tzinfo=UTC)
+        and record.due_at == datetime(2028, 5, 22, 9, 0, tzinfo=UTC)
     )
     assert f"#{alices}" in one(service, "reminders").text
 
@@ -157,15 +158,81 @@ def test_cap_on_active_reminders(service: ReminderService) -> None:
     assert one(service, "remind me in 20 months").kind is ReplyKind.REMINDER
 
 
-def test_snooze(service: ReminderService, clock: FakeClock) -> None:
-    number = reminder_id(one(service, "remind me tomorrow"))
-    assert "Snoozed" in one(service, f"snooze {number} 2 weeks").text
+def due(service: ReminderService, number: int) -> datetime:
     record = service.store.get(number)
-    assert record is not None and record.due_at == START + timedelta(weeks=2)
-    assert "Snoozed" in press(service, ActionId.SNOOZE, str(number)).text  # button: a month
-    record = service.store.get(number)
-    assert record is not None and record.due_at == datetime(2026, 12, 22, 12, 0, tzinfo=UTC)
+    assert record is not None
+    return record.due_at
+
+
+def deliver(service: ReminderService, number: int, at: datetime) -> None:
+    [claimed] = service.store.claim_due("w", now=at, limit=1, lease=timedelta(minutes=5), platforms=["slack"])
+    assert claimed.id == number and service.store.mark_delivered(number, "w")
+
+
+def test_snooze_postpones_a_reminder_not_yet_due_from_its_due_time(service: ReminderService) -> None:
+    number = reminder_id(one(service, "remind me on 2027-06-01"))  # today is 22 Nov 2026
+    reply = one(service, f"snooze {number}")  # a month, the default
+    assert "Snoozed" in reply.text and "Thu 01 Jul 2027 at 09:00" in reply.text
+    assert due(service, number) == datetime(2027, 7, 1, 9, 0, tzinfo=UTC)
+    one(service, f"snooze {number} 2 weeks")
+    assert due(service, number) == datetime(2027, 7, 15, 9, 0, tzinfo=UTC)
+    assert "Snoozed" in press(service, ActionId.SNOOZE, f"{number}:3 days").text  # a button with a length
+    assert due(service, number) == datetime(2027, 7, 18, 9, 0, tzinfo=UTC)
+    one(service, f"snooze {number} 2 hours")
+    assert due(service, number) == datetime(2027, 7, 18, 11, 0, tzinfo=UTC)
+
+
+def test_snooze_never_moves_a_reminder_earlier(service: ReminderService) -> None:
+    number = reminder_id(one(service, "remind me on 2027-06-01"))
+    refused = one(service, f"snooze {number} until next friday")
+    assert refused.kind is ReplyKind.ERROR and "only postpones" in refused.text
+    assert due(service, number) == datetime(2027, 6, 1, 9, 0, tzinfo=UTC)
+    moved = one(service, f"snooze {number} until 2027-06-10")  # a moment later than it is due is fine
+    assert moved.kind is ReplyKind.REMINDER and due(service, number) == datetime(
+        2027, 6, 10, 9, 0, tzinfo=UTC
+    )
     assert one(service, f"snooze {number} on flurbsday").kind is ReplyKind.ERROR
+    assert one(service, f"snooze {number} every year").kind is ReplyKind.ERROR
+    assert due(service, number) == datetime(2027, 6, 10, 9, 0, tzinfo=UTC)
+
+
+def test_snooze_after_delivery_counts_from_now_at_the_reminders_time_of_day(
+    service: ReminderService, clock: FakeClock
+) -> None:
+    number = reminder_id(one(service, "remind me tomorrow"))  # Mon 23 Nov 09:00
+    deliver(service, number, datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    clock.now = datetime(2026, 11, 23, 14, 37, tzinfo=UTC)
+    assert "Snoozed" in press(service, ActionId.SNOOZE, str(number)).text  # the button: a month
+    record = service.store.get(number)
+    assert record is not None and record.status == "pending"
+    assert record.due_at == datetime(2026, 12, 23, 9, 0, tzinfo=UTC)
+    # "snooze" alone takes the last delivered one.
+    deliver(service, number, datetime(2026, 12, 23, 9, 0, tzinfo=UTC))
+    clock.now = datetime(2026, 12, 23, 10, 0, tzinfo=UTC)
+    assert "Snoozed" in one(service, "snooze 1 week").text
+    assert due(service, number) == datetime(2026, 12, 30, 9, 0, tzinfo=UTC)
+
+
+def test_push_a_reminder_back_by_a_length(service: ReminderService) -> None:
+    """The operation behind "push reminder 5 back a month" (the chat phrase comes with the registry)."""
+    number = reminder_id(one(service, "remind me on 2027-06-01"))
+    reply = service.postpone(ALICE, number, "a month", None)
+    assert reply.kind is ReplyKind.REMINDER and reply.text.startswith("Postponed")
+    assert due(service, number) == datetime(2027, 7, 1, 9, 0, tzinfo=UTC)
+    assert service.postpone(BOB, number, "a month", None).kind is ReplyKind.ERROR  # not Bob's
+    assert due(service, number) == datetime(2027, 7, 1, 9, 0, tzinfo=UTC)
+    one(service, f"cancel {number}")
+    assert service.postpone(ALICE, number, "a month", None).kind is ReplyKind.ERROR
+
+
+def test_a_snooze_computed_from_a_stale_due_time_does_not_land(service: ReminderService) -> None:
+    number = reminder_id(one(service, "remind me on 2027-06-01"))
+    old_due = due(service, number)
+    one(service, f"snooze {number} 1 week")
+    stale = service.store.reschedule(
+        number, "slack", "alice", old_due + timedelta(days=1), only_if_due_at=old_due
+    )
+    assert stale is None and due(service, number) == datetime(2027, 6, 8, 9, 0, tzinfo=UTC)
 
 
 def test_done_schedules_the_next_refresh_after_the_interval(service: ReminderService) -> None:
@@ -192,7 +259,7 @@ def test_done_button_moves_that_reminder(service: ReminderService) -> None:
 def test_remind_in_a_year_button_from_the_photo_review(service: ReminderService) -> None:
     reply = press(service, ActionId.REMIND_IN_A_YEAR, "12 months")
     record = service.store.get(reminder_id(reply))
-    assert record is not None and record.due_at == datetime(2027, 11, 22, 12, 0, tzinfo=UTC)
+    assert record is not None and record.due_at == datetime(2027, 11, 22, 9, 0, tzinfo=UTC)
     assert record.user == "alice" and record.platform == "slack"
 
 
@@ -211,11 +278,54 @@ def test_timezone_command_and_use(service: ReminderService) -> None:
     assert service.store.preferences("slack", "alice").timezone == "Europe/Berlin"
     record = service.store.get(reminder_id(one(service, "remind me tomorrow")))
     assert record is not None and record.due_at == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 9:00 CET
-    # What the platform reports wins over the stored preference.
+    # The zone the user chose wins over what the platform reports, as it does for delivery.
     record = service.store.get(reminder_id(one(service, "remind me tomorrow", user_timezone="Asia/Tokyo")))
-    assert record is not None and record.due_at == datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
+    assert record is not None and record.due_at == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    record = service.store.get(
+        reminder_id(one(service, "remind me tomorrow", BOB, user_timezone="Asia/Tokyo"))
+    )
+    assert record is not None and record.due_at == datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Bob chose none
     assert one(service, "timezone Mars/Olympus").kind is ReplyKind.ERROR
     assert "Europe/Berlin" in one(service, "timezone").text
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("PST", "America/Los_Angeles"), ("Berlin", "Europe/Berlin"), ("cet", "Europe/Berlin"), ("utc", "UTC")],
+)
+def test_timezone_abbreviations_and_cities(service: ReminderService, typed: str, stored: str) -> None:
+    reply = one(service, f"timezone {typed}")
+    assert reply.kind is ReplyKind.REMINDER and stored in reply.text
+    assert service.store.preferences("slack", "alice").timezone == stored
+
+
+def test_an_ambiguous_timezone_is_asked_about(service: ReminderService) -> None:
+    reply = one(service, "timezone IST")
+    assert reply.kind is ReplyKind.ERROR
+    assert "India (Asia/Kolkata), Israel (Asia/Jerusalem) or Ireland (Europe/Dublin)" in reply.text
+    assert "“timezone Asia/Kolkata”" in reply.text
+    assert service.store.preferences("slack", "alice").timezone is None
+    fixed = one(service, "timezone UTC+2")
+    assert fixed.kind is ReplyKind.ERROR and "summer time" in fixed.text
+
+
+def test_confirmation_and_list_show_the_real_delivery_time(service: ReminderService) -> None:
+    one(service, "timezone Europe/Berlin")
+    # 13:00 in Berlin now; six hours later is 19:00, after the daytime window: it arrives at 09:00 next day.
+    reply = one(service, "remind me in 6 hours to call the photographer")
+    assert "on Mon 23 Nov 2026 at 09:00 (Europe/Berlin)" in reply.text
+    assert "you asked for Sun 19:00" in reply.text and "between 09:00 and 18:00" in reply.text
+    listing = one(service, "reminders")
+    assert "Mon 23 Nov 2026 at 09:00 (Europe/Berlin)" in listing.text
+    # An operator's reminder due at 05:27 UTC, for someone in New York: 01:27 there is held until 09:00.
+    service.store.add(
+        NewReminder("slack", "T1", "", "bob", "refresh", datetime(2028, 5, 22, 5, 27, tzinfo=UTC)), now=START
+    )
+    service.store.set_preferences("slack", "bob", timezone="America/New_York")
+    bobs = one(service, "reminders", BOB)
+    assert "Mon 22 May 2028 at 09:00 (America/New_York)" in bobs.text and "01:27" in bobs.text
+    # A time inside the window is shown as asked.
+    assert "on Mon 23 Nov 2026 at 10:00 (Europe/Berlin):" in one(service, "remind me tomorrow at 10am").text
 
 
 def test_admin_photo_tracking(service: ReminderService) -> None:
