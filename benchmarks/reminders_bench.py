@@ -8,19 +8,26 @@ HEADSHOT_TEST_POSTGRES_URL or the local default) it loads COUNT due reminders an
      SELECT one due row, then UPDATE it, one transaction per row;
   2. claim + deliver to a no-op sender + mark: `Scheduler.run_due` vs the naive loop doing the same per row.
 The issue's target: 10,000 reminders claimed and delivered in ≤ 5 s on SQLite on this machine.
+
+First it times reading "when" phrases (bot/reminders/when.py) on the development phrase set
+(tests/reminders/data/when_phrases.toml): the import in a fresh interpreter (what `headshot` start-up pays),
+the first phrase (loading phrases.toml and building the expressions), then the mean per phrase after
+start-up, beside dateparser's when it is installed. Target: ≤ 5 ms a phrase.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import os
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,6 +41,7 @@ from bot.reminders.delivery import Delivery, SenderRegistry  # noqa: E402
 from bot.reminders.scheduler import Scheduler, reminder_reply  # noqa: E402
 from bot.reminders.service import ReminderService  # noqa: E402
 from bot.reminders.store import CLAIMED, DELIVERED, PENDING, NewReminder, ReminderStore, reminders  # noqa: E402
+from bot.reminders.when import WhenError, parse_when, zone_from_name  # noqa: E402
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=5)
@@ -46,6 +54,79 @@ class NoopSender:
 
     async def user_timezone(self, workspace: str, user: str) -> str | None:
         return None
+
+
+WHEN_PHRASES = ROOT / "tests" / "reminders" / "data" / "when_phrases.toml"
+
+
+# What `headshot` has loaded before any reminder code runs: the parser's import is measured on top of it.
+HEADSHOT_BASE = (
+    "import argparse, dataclasses, datetime, logging, pathlib, re, zoneinfo, dateutil.relativedelta"
+)
+
+
+def _fresh_import_ms(statement: str, setup: str = "pass") -> float:
+    """Milliseconds `statement` takes in a new interpreter after `setup` (best of 3), bytecode cached."""
+    code = (
+        f"{setup}; import time; t = time.perf_counter(); {statement}; print((time.perf_counter() - t) * 1000)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    runs = []
+    for _ in range(4):  # the first run writes the bytecode cache
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
+        runs.append(float(done.stdout) if done.returncode == 0 else float("nan"))
+    return min(runs[1:])
+
+
+def _row(label: str, value: float, unit: str, note: str = "") -> None:
+    print(f"  {label:<58} {value:8.3f} {unit}{note}")
+
+
+def bench_when() -> None:
+    import tomllib
+
+    with WHEN_PHRASES.open("rb") as handle:
+        blocks = tomllib.load(handle)["block"]
+    cases = [
+        (phrase, zone_from_name(block["zone"]), datetime.fromisoformat(block["now"]))
+        for block in blocks
+        for phrase, _ in block["cases"]
+    ]
+    print(f'"when" parsing: {len(cases)} phrasings from {WHEN_PHRASES.name}')
+    _row("import bot.reminders.when (fresh interpreter)", _fresh_import_ms("import bot.reminders.when"), "ms")
+    added = _fresh_import_ms("import bot.reminders.when", HEADSHOT_BASE)
+    _row("  of which on top of what headshot has already loaded", added, "ms")
+    first = "from datetime import datetime, UTC; from bot.reminders.when import parse_when, resolve_zone; "
+    first += "parse_when('tomorrow at 10am', now=datetime.now(UTC), zone=resolve_zone('UTC'))"
+    _row("import + first phrase (loads phrases.toml)", _fresh_import_ms(first), "ms")
+
+    def read_all() -> None:
+        for phrase, zone, now in cases:
+            with suppress(WhenError):
+                parse_when(phrase, now=now, zone=zone)
+
+    read_all()
+    rounds = 5
+    start = time.perf_counter()
+    for _ in range(rounds):
+        read_all()
+    per_phrase = (time.perf_counter() - start) * 1000 / (rounds * len(cases))
+    verdict = "meets" if per_phrase <= 5.0 else "MISSES"
+    _row("ours, after start-up", per_phrase, "ms a phrase", f" — {verdict} the ≤ 5 ms target")
+    try:
+        dateparser = importlib.import_module("dateparser")
+    except ImportError:
+        print("  dateparser: not installed (pip install dateparser to compare)")
+        return
+    dateparser.parse("tomorrow", languages=["en"])
+    start = time.perf_counter()
+    for phrase, zone, now in cases:
+        base = now.astimezone(zone).replace(tzinfo=None)
+        dateparser.parse(
+            phrase, languages=["en"], settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base}
+        )
+    _row("dateparser, after start-up", (time.perf_counter() - start) * 1000 / len(cases), "ms a phrase")
+    _row("import dateparser (fresh interpreter)", _fresh_import_ms("import dateparser"), "ms")
 
 
 def load(store: ReminderStore, count: int) -> None:
@@ -190,8 +271,11 @@ def main() -> int:
         "--postgres", default=os.environ.get("HEADSHOT_TEST_POSTGRES_URL") or DEFAULT_POSTGRES
     )
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-when", action="store_true", help='skip the "when" parsing figures')
     args = parser.parse_args()
     naive_count = min(args.naive_count, args.count)
+    if not args.no_when:
+        bench_when()
     with tempfile.TemporaryDirectory() as folder:
         bench_backend("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}", args.count, naive_count)
     if not args.no_postgres:

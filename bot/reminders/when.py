@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
@@ -110,6 +109,8 @@ def _clock_value(text: str) -> time:
 
 @functools.cache
 def _vocabulary() -> _Vocabulary:
+    import tomllib  # on first use: `headshot` commands that read no phrase do not pay for it
+
     with (_HERE / "phrases.toml").open("rb") as handle:
         raw = tomllib.load(handle)
     return _Vocabulary(
@@ -191,7 +192,7 @@ class _Grammar:
         named = _alternatives(k for k, t in v.parts_of_day.items() if k not in _PARTS)
         self.clock_named = re.compile(rf"(?:\b(?:at|around|about|by|before)\s+)?(?:the\s+)?\b({named})\b")
         self.part_of_day = re.compile(
-            r"\b(?:(in the|this|at|during the|late|early)\s+)?(morning|afternoon|evening|night)\b"
+            r"\b(?:(in the|this|at|during the|late|early|every|each)\s+)?(morning|afternoon|evening|night)\b"
             r"|\b(tonight)\b"
         )
         self.this_time = re.compile(r"\b(?:(?:at|by|around)\s+)?(?:this|the\s+same|same)\s+time\b")
@@ -218,6 +219,8 @@ def _grammar() -> _Grammar:
 @functools.cache
 def _zone_table() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     """Typed name → IANA zones (several when ambiguous), and a label for each zone the bot may ask about."""
+    import tomllib
+
     with (_HERE / "zones.toml").open("rb") as handle:
         raw = tomllib.load(handle)
     names: dict[str, tuple[str, ...]] = {}
@@ -265,6 +268,8 @@ def lookup_zone(text: str, *, cities: bool = True) -> tuple[str, ...]:
     """The IANA zones a typed name may mean: one when clear, several when ambiguous, none when unknown.
 
     "Europe/Berlin", "europe/berlin", "PST", "Berlin", "New York", "IST" (three zones), "UTC+2" ("+02:00").
+    With `cities` False only zones.toml, offsets and names with a "/" are looked up (the end of a phrase,
+    where "10am" must not cost a listing of the zone database).
     """
     cleaned = re.sub(r"\s+", " ", text.strip())
     if not cleaned:
@@ -279,6 +284,8 @@ def lookup_zone(text: str, *, cities: bool = True) -> tuple[str, ...]:
     named, _ = _zone_table()
     if spaced in named:  # before the IANA names: "EST" there is a fixed offset without summer time
         return named[spaced]
+    if not cities and "/" not in lowered:
+        return ()  # reading a phrase: listing the zone database costs more than reading it
     exact = _zone_names().get(lowered.replace(" ", "_"))
     if exact:
         return (exact,)
@@ -484,6 +491,7 @@ def _normalise(text: str) -> str:
     text = re.sub(r"(?<=\s)-(?=\s)|^-(?=\s)", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
     if text:
+        text = re.sub(r"(?<=\d)-(?=[a-z])", " ", text)  # "18-months"
         text = _grammar().glued_unit.sub(r"\1 \2", text)
     return text
 
@@ -631,6 +639,7 @@ class _Reader:
     # --- the pieces that are not the day ---
 
     _day_hint: str | None = None
+    _daily = False  # "every morning": the part of the day said the repeat
 
     def _iso_moment(self, phrase: str) -> datetime | None:
         match = re.fullmatch(
@@ -691,6 +700,8 @@ class _Reader:
             part = part_match.group(2) or part_match.group(3)
             if part_match.group(1) == "this" or part == "tonight":
                 self._day_hint = "today"
+            if part_match.group(1) in {"every", "each"}:
+                self._daily = True
             phrase = _cut(phrase, part_match)
         if self.g.this_time.search(phrase):
             phrase = self.g.this_time.sub(" ", phrase)
@@ -729,6 +740,8 @@ class _Reader:
 
     def _take_repeat(self, phrase: str) -> tuple[str, _Repeat | None]:
         g = self.g
+        if self._daily:
+            return phrase, _Repeat(1, "days")
         if match := g.every_other.search(phrase):
             multiple = {"other": 2, "second": 2, "third": 3, "fourth": 4, "2nd": 2, "3rd": 3, "4th": 4}[
                 match.group(1)
@@ -795,6 +808,7 @@ class _Reader:
             self._weekday,
             self._duration,
             self._next_unit,
+            self._weekend,
             self._period_edge,
             self._numeric_date,
             self._day_month,
@@ -874,6 +888,10 @@ class _Reader:
         return _Moment(day=shift(datetime.combine(base.day, self.at), delta).date())
 
     def _next_unit(self, text: str) -> _Moment | None:
+        after_next = re.fullmatch(rf"(?:the\s+)?({self.g.unit})\s+after\s+next", text)
+        if after_next:
+            unit, factor = self.v.units[after_next.group(1)]
+            return _Moment(day=shift(datetime.combine(self.today, self.at), _delta(2 * factor, unit)).date())
         match = re.fullmatch(
             r"(?:(?:this|the same|same)\s+(?:day|date)\s+)?(?:the\s+)?(?:next|coming|following)\s+"
             rf"({self.g.unit})",
@@ -886,11 +904,28 @@ class _Reader:
             return _Moment(exact=shift(self.now, _delta(factor, unit)))
         return _Moment(day=shift(datetime.combine(self.today, self.at), _delta(factor, unit)).date())
 
+    def _weekend(self, text: str) -> _Moment | None:
+        """ "this weekend", "on the weekend": the coming Saturday; "next weekend": next week's."""
+        match = re.fullmatch(r"(?:(?:on|over)\s+)?(?:the\s+|this\s+|(next)\s+|coming\s+)?weekend", text)
+        if not match:
+            return None
+        saturday = self.today + timedelta(days=(5 - self.today.weekday()) % 7)
+        if match.group(1):
+            saturday = self.today - timedelta(days=self.today.weekday()) + timedelta(days=12)
+        elif not self._future(saturday):
+            saturday += timedelta(days=7)
+        return _Moment(day=saturday)
+
     def _period_edge(self, text: str) -> _Moment | None:
         g = self.g
+        text = re.sub(
+            r"^(?:the\s+)?(last|first)\s+day\s+of\b",
+            lambda m: "end of" if m.group(1) == "last" else "start of",
+            text,
+        )
         match = re.fullmatch(
             r"(?:the\s+)?(end|close|start|beginning|middle|mid|early|late)(?:\s*-\s*|\s+)?(?:of\s+)?(?:the\s+)?"
-            rf"(this\s+|next\s+|coming\s+|following\s+)?(week|month|year|{g.month}|{g.season}|\d{{4}})"
+            rf"(this\s+|next\s+|coming\s+|following\s+)?(week|month|quarter|year|{g.month}|{g.season}|\d{{4}})"
             r"(?:\s+(\d{4}|next year|this year))?",
             text,
         ) or re.fullmatch(r"(?:the\s+)?(?:(this|next)\s+)?(week|month|year)[\s-]?(end)", text)
@@ -921,6 +956,15 @@ class _Reader:
         def pick(first: date, last: date) -> date:
             return {"start": first, "end": last, "middle": first + (last - first) // 2}[edge]
 
+        if period == "quarter":
+            first = date(self.today.year, (self.today.month - 1) // 3 * 3 + 1, 1)
+            for quarters in range(1 if which == "next" else 0, 3):
+                start = shift(datetime.combine(first, time()), relativedelta(months=3 * quarters)).date()
+                last = _month_end(shift(datetime.combine(start, time()), relativedelta(months=2)).date())
+                day = pick(start, last)
+                if which == "next" or self._future(day):
+                    return _Moment(day=day)
+            return None
         if period == "week":
             monday = self.today - timedelta(days=self.today.weekday())
             for weeks in range(1 if which == "next" else 0, 3):
@@ -1030,10 +1074,10 @@ class _Reader:
         if not match or not match.group(1):
             return None
         year = int(match.group(1))
-        if year <= self.today.year:
-            if year < self.today.year:
-                raise WhenError(f"{year} is in the past. Pick a moment in the future, like {EXAMPLES}.")
-            return None
+        if year < self.today.year:
+            raise WhenError(f"{year} is in the past. Pick a moment in the future, like {EXAMPLES}.")
+        if year == self.today.year:
+            raise WhenError(f"{year} is this year — say when in it, like “in march” or “end of the year”.")
         return _Moment(day=date(year, 1, 1))
 
     def _day_number(self, text: str) -> int:
