@@ -296,7 +296,7 @@ def _dry_run(service: ReminderService, runtime: Runtime, now: datetime) -> int:
             continue
         name = zones.get((record.platform, record.user))
         zone = resolve_zone(find_zone(name)) if name and find_zone(name) else None
-        moment = delivery_time(now, zone)
+        moment = delivery_time(now, zone, exact_time=record.exact_time)
         if moment > now and zone is not None:
             holding += 1
             local = moment.astimezone(zone)

@@ -23,10 +23,11 @@ def next_daytime(local: datetime) -> datetime:
     return datetime.combine(day, DAYTIME_START, tzinfo=zone).astimezone(UTC)
 
 
-def delivery_time(due_at: datetime, zone: tzinfo | None) -> datetime:
+def delivery_time(due_at: datetime, zone: tzinfo | None, *, exact_time: bool = False) -> datetime:
     """When a reminder due at `due_at` is really delivered (UTC): at once inside the user's daytime, else
-    at the next 09:00 there. With no known zone the scheduler does not hold it, so it is `due_at`."""
-    if zone is None:
+    at the next 09:00 there. A time the user named (`exact_time`) is kept, and with no known zone the
+    scheduler does not hold it: then it is `due_at`."""
+    if zone is None or exact_time:
         return due_at
     local = due_at.astimezone(zone)
     return due_at if in_daytime(local) else next_daytime(local)

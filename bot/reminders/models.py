@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, TypeDecorator, false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -78,6 +78,8 @@ class Reminder(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     kind: Mapped[str] = mapped_column(String(16), default=ReminderKind.REMINDER.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The user named the time ("tonight at 8"): delivered then, not held to their daytime (DESIGN.md).
+    exact_time: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         Index("ix_reminders_status_due", "status", "due_at"),

@@ -263,7 +263,7 @@ class Scheduler:
         if sender is None:  # unregistered since the claim: leave it pending for a worker that has one
             await self._write(self.store.release, [record.id], self.worker_id)
             return 0
-        if zone is not None:
+        if zone is not None and not record.exact_time:  # a time the user named is kept (DESIGN.md)
             local = now.astimezone(zone)
             if not in_daytime(local):
                 await self._write(self.store.defer, record.id, self.worker_id, due_at=next_daytime(local))

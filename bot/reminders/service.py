@@ -203,11 +203,13 @@ class ReminderService:
                 return resolve_zone(canonical)
         return None
 
-    def _delivery_text(self, due_at: datetime, conversation: Conversation, reported: str | None) -> str:
+    def _delivery_text(
+        self, due_at: datetime, conversation: Conversation, reported: str | None, *, exact_time: bool = False
+    ) -> str:
         """When it will really arrive, in the user's zone; says so when the daytime window moves it."""
         zone = self.delivery_zone(conversation, reported)
         shown = zone or resolve_zone("UTC")
-        delivered = delivery_time(due_at, zone)
+        delivered = delivery_time(due_at, zone, exact_time=exact_time)
         text = _format_local(delivered.astimezone(shown))
         if delivered != due_at:
             asked = due_at.astimezone(shown)
@@ -232,6 +234,7 @@ class ReminderService:
             text=clean_text(text),
             due_at=when.due_at,
             recurrence=when.recurrence,
+            exact_time=when.time_given,
         )
         try:
             record = self.store.add(item, now=now, cap=self.max_active)
@@ -241,7 +244,7 @@ class ReminderService:
                 "Say “reminders” to see them and “cancel N” to make room."
             )
         repeat = f", then {describe_recurrence(record.recurrence)}" if record.recurrence else ""
-        moment = self._delivery_text(record.due_at, conversation, reported_zone)
+        moment = self._delivery_text(record.due_at, conversation, reported_zone, exact_time=record.exact_time)
         confirmation = (
             f"Got it — I’ll remind you {moment}{repeat}: “{record.text}” "
             f"(reminder #{record.id}). Say “reminders” to see yours or “cancel {record.id}” to cancel it."
@@ -291,7 +294,7 @@ class ReminderService:
         ]
 
     def _describe(self, record: ReminderRecord, conversation: Conversation, reported: str | None) -> str:
-        parts = [self._delivery_text(record.due_at, conversation, reported)]
+        parts = [self._delivery_text(record.due_at, conversation, reported, exact_time=record.exact_time)]
         if record.recurrence:
             parts.append(describe_recurrence(record.recurrence))
         if record.kind == ReminderKind.SUGGESTION.value:
@@ -356,7 +359,7 @@ class ReminderService:
         )
         if moved is None:
             return _private_error(f"Reminder #{reminder_id} changed just now — say it again to snooze it.")
-        moment = self._delivery_text(moved.due_at, conversation, reported_zone)
+        moment = self._delivery_text(moved.due_at, conversation, reported_zone, exact_time=moved.exact_time)
         return _private(f"{verb} — I’ll remind you again {moment} (reminder #{moved.id}).")
 
     def _latest_delivered(self, conversation: Conversation) -> int | None:

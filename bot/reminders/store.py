@@ -57,6 +57,7 @@ class ReminderRecord:
     last_error: str | None
     kind: str
     created_at: datetime
+    exact_time: bool = False  # the user named the time: delivered then, outside their daytime too
 
     @property
     def conversation(self) -> Conversation:
@@ -79,6 +80,7 @@ class NewReminder:
     due_at: datetime
     recurrence: str | None = None
     kind: str = ReminderKind.REMINDER.value
+    exact_time: bool = False
 
 
 @dataclass(frozen=True)
@@ -641,4 +643,5 @@ def _new_values(new: NewReminder, now: datetime) -> dict[str, Any]:
         "attempts": 0,
         "kind": new.kind,
         "created_at": now,
+        "exact_time": new.exact_time,
     }

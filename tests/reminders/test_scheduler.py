@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.messages import ActionId, Conversation
+from bot.messages import ActionId, Conversation, Incoming
 from bot.reminders.delivery import Delivery, PermanentDeliveryError, SenderRegistry, TransientDeliveryError
 from bot.reminders.scheduler import Scheduler, next_daytime
 from bot.reminders.service import ReminderService
@@ -278,6 +278,33 @@ async def test_delivery_waits_for_the_users_daytime(service: ReminderService) ->
     assert stored is not None and stored.status == "pending" and stored.attempts == 0
     assert stored.due_at == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 9:00 CET
     assert await scheduler.run_due(datetime(2026, 11, 23, 8, 0, tzinfo=UTC)) == 1
+
+
+async def test_a_time_the_user_named_is_kept_outside_the_daytime(service: ReminderService) -> None:
+    """ "tonight at 8" is delivered at 20:00; the window holds only times that came from arithmetic."""
+    service.store.set_preferences("slack", "U1", timezone="Europe/Berlin")
+    eight_pm = datetime(2026, 11, 22, 19, 0, tzinfo=UTC)  # 20:00 in Berlin
+    named = service.store.add(due(at=eight_pm, exact_time=True), now=START)
+    computed = service.store.add(due(at=eight_pm), now=START)
+    sender = RecordingSender()
+    assert await Scheduler(service, registry("slack", sender)).run_due(eight_pm) == 1
+    assert sender.delivered_ids == [named.id]
+    held = service.store.get(computed.id)
+    assert (
+        held is not None
+        and held.status == "pending"
+        and held.due_at == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    )
+
+
+async def test_a_reminder_set_in_chat_for_tonight_arrives_tonight(service: ReminderService) -> None:
+    who = Conversation("slack", "T1", "C1", "U1")
+    service.store.set_preferences("slack", "U1", timezone="Europe/Berlin")
+    [reply] = service.handle(Incoming(who, "remind me tonight at 8 to post the new photo")) or []
+    assert "on Sun 22 Nov 2026 at 20:00 (Europe/Berlin)" in reply.text and "you asked" not in reply.text
+    sender = RecordingSender()
+    at_eight = datetime(2026, 11, 22, 19, 0, tzinfo=UTC)
+    assert await Scheduler(service, registry("slack", sender)).run_due(at_eight) == 1
 
 
 async def test_the_platforms_time_zone_is_used_when_none_is_stored(service: ReminderService) -> None:

@@ -311,21 +311,25 @@ def test_an_ambiguous_timezone_is_asked_about(service: ReminderService) -> None:
 
 def test_confirmation_and_list_show_the_real_delivery_time(service: ReminderService) -> None:
     one(service, "timezone Europe/Berlin")
-    # 13:00 in Berlin now; six hours later is 19:00, after the daytime window: it arrives at 09:00 next day.
+    # A time the user named is kept, also outside the daytime window (13:00 in Berlin now: 19:00).
     reply = one(service, "remind me in 6 hours to call the photographer")
-    assert "on Mon 23 Nov 2026 at 09:00 (Europe/Berlin)" in reply.text
-    assert "you asked for Sun 19:00" in reply.text and "between 09:00 and 18:00" in reply.text
-    listing = one(service, "reminders")
-    assert "Mon 23 Nov 2026 at 09:00 (Europe/Berlin)" in listing.text
+    assert "on Sun 22 Nov 2026 at 19:00 (Europe/Berlin):" in reply.text and "you asked" not in reply.text
+    assert "on Mon 23 Nov 2026 at 10:00 (Europe/Berlin):" in one(service, "remind me tomorrow at 10am").text
     # An operator's reminder due at 05:27 UTC, for someone in New York: 01:27 there is held until 09:00.
     service.store.add(
         NewReminder("slack", "T1", "", "bob", "refresh", datetime(2028, 5, 22, 5, 27, tzinfo=UTC)), now=START
     )
     service.store.set_preferences("slack", "bob", timezone="America/New_York")
     bobs = one(service, "reminders", BOB)
-    assert "Mon 22 May 2028 at 09:00 (America/New_York)" in bobs.text and "01:27" in bobs.text
-    # A time inside the window is shown as asked.
-    assert "on Mon 23 Nov 2026 at 10:00 (Europe/Berlin):" in one(service, "remind me tomorrow at 10am").text
+    assert "on Mon 22 May 2028 at 09:00 (America/New_York) (you asked for Mon 01:27;" in bobs.text
+    assert "between 09:00 and 18:00 your time" in bobs.text
+    # Someone whose zone is unknown gets it when due (nothing holds it), shown in UTC.
+    service.store.add(
+        NewReminder("slack", "T1", "", "carol", "refresh", datetime(2028, 5, 22, 5, 27, tzinfo=UTC)),
+        now=START,
+    )
+    carol = Conversation(platform="slack", workspace="T1", channel="C1", user="carol")
+    assert "on Mon 22 May 2028 at 05:27 (UTC)" in one(service, "reminders", carol).text
 
 
 def test_admin_photo_tracking(service: ReminderService) -> None:
