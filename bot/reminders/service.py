@@ -59,8 +59,13 @@ SUGGESTION_TEXT = (
     "Your profile photo here hasn’t changed in over {years}. Headshots are worth revisiting every 1–2 "
     "years — post a new one and I’ll check it for you. (Say “opt out” and I won’t suggest this again.)"
 )
+_PREPOSITIONS = frozenset({"in", "on", "at", "by", "for", "until", "from"})
+# Words a "when" may begin with, where "remind me to … <when>" is split; every candidate is then read.
 _WHEN_START = re.compile(
-    r"\b(?:in|on|at|by|next|every|tomorrow|yearly|annually|monthly|weekly|daily|\d{4}-\d{2}-\d{2})\b",
+    r"\b(?:in|on|at|by|next|this|every|each|tomorrow|tmrw|tonight|today|end|the|a|an|half|early|mid|late"
+    r"|yearly|annually|monthly|weekly|daily|christmas|new\s+year|"
+    r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+    r"|spring|summer|autumn|fall|winter|\d)",
     re.IGNORECASE,
 )
 
@@ -584,16 +589,29 @@ def _split_when_and_text(rest: str, *, now: datetime, zone: ZoneInfo) -> tuple[W
     body = re.match(r"^(?:to|about|that)\s+(?P<body>.+)$", rest, re.IGNORECASE)
     if body:
         text = body.group("body")
-        starts = [m.start() for m in _WHEN_START.finditer(text)]
+        # The longest "when" at the end wins ("… tonight at 8" over "… at 8", "in 2 years" over "2 years"),
+        # except that of two prepositions in a row the first is the text's ("check in | on friday").
+        readings: list[tuple[int, When]] = []
         error: WhenError | None = None
-        for start in reversed(starts):
-            try:
-                when = parse_when(text[start:], now=now, zone=zone)
-            except WhenError as exc:
-                error = error or exc
+        for match in _WHEN_START.finditer(text):
+            if match.start() == 0:
                 continue
-            return when, text[:start].strip(" ,") or None
-        raise error or WhenError(f"When should I remind you? Add a time, like {EXAMPLES}.")
+            try:
+                readings.append((match.start(), parse_when(text[match.start() :], now=now, zone=zone)))
+            except WhenError as exc:
+                error = exc
+        if not readings:
+            raise error or WhenError(f"When should I remind you? Add a time, like {EXAMPLES}.")
+        start, when = readings[0]
+        for later_start, later in readings[1:]:
+            skipped, following = text[start:later_start].split(), text[later_start:].split()
+            same = (later.due_at, later.recurrence) == (when.due_at, when.recurrence)
+            if not (
+                same and len(skipped) == 1 and {skipped[0].lower(), following[0].lower()} <= _PREPOSITIONS
+            ):
+                break
+            start, when = later_start, later
+        return when, text[:start].strip(" ,") or None
     when_text, _, text_part = rest.partition(" to ")
     when = parse_when(when_text, now=now, zone=zone)
     return when, (text_part.strip() or None)

@@ -99,6 +99,44 @@ def test_text_before_the_time_works_too(service: ReminderService) -> None:
     assert record.due_at == datetime(2028, 11, 22, 9, 0, tzinfo=UTC)
 
 
+@pytest.mark.parametrize(
+    ("said", "text", "due_at"),
+    [
+        (
+            "remind me to update my photo tonight at 8",
+            "update my photo",
+            datetime(2026, 11, 22, 20, 0, tzinfo=UTC),
+        ),
+        ("remind me to check in on friday", "check in", datetime(2026, 11, 27, 9, 0, tzinfo=UTC)),
+        (
+            "remind me to take a photo in 3 months time",
+            "take a photo",
+            datetime(2027, 2, 22, 9, 0, tzinfo=UTC),
+        ),
+        (
+            "remind me to book the studio for 3 people next friday at 3pm",
+            "book the studio for 3 people",
+            datetime(2026, 11, 27, 15, 0, tzinfo=UTC),
+        ),
+        (
+            "remind me about the headshot every year on March 1",
+            "the headshot",
+            datetime(2027, 3, 1, 9, 0, tzinfo=UTC),
+        ),
+        (
+            "remind me next spring to book a photographer",
+            "book a photographer",
+            datetime(2027, 3, 1, 9, 0, tzinfo=UTC),
+        ),
+    ],
+)
+def test_the_when_is_split_from_the_text(
+    service: ReminderService, said: str, text: str, due_at: datetime
+) -> None:
+    record = service.store.get(reminder_id(one(service, said)))
+    assert record is not None and (record.text, record.due_at) == (text, due_at)
+
+
 def test_control_characters_are_dropped_from_the_text(service: ReminderService) -> None:
     record = service.store.get(reminder_id(one(service, "remind me in 2 years to new\x00 photo\x07")))
     assert record is not None and record.text == "new photo"
