@@ -787,13 +787,22 @@ class _Reader:
 
     # --- the day ---
 
+    def _recompose(self, text: str) -> str:
+        """Word orders that say the same as one the readers know: "next month on the 1st" is "the 1st of
+        next month", "next year in march" is "march next year", "the next 2 weeks" is "2 weeks"."""
+        text = re.sub(
+            rf"^(next|this) month (?:on )?(?:the )?({self.g.ordinal})$", r"the \2 of \1 month", text
+        )
+        text = re.sub(r"^next year (?:in|on) (.+)$", r"\1 next year", text)
+        return re.sub(rf"^(?:the\s+)?next\s+(?=\d|{self.g.number}\s)", "", text)
+
     def _anchor(self, text: str) -> _Moment | None:
         text = re.sub(
             r"^(?:(?:on|at|by|for|in|until|till|til|within|after|before|from|the\s+end\s+of\s+the\s+day)\s+)+",
             "",
             text,
         )
-        text = text.strip()
+        text = self._recompose(text.strip())
         if not text:
             return None
         for reader in self._readers():
