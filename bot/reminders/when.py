@@ -34,6 +34,7 @@ from dateutil.relativedelta import relativedelta
 
 MAX_YEARS_AHEAD = 10
 DAY_START = time(9, 0)  # what a day without a time of day means: the start of the working day
+MAX_PHRASE_LENGTH = 120  # the longest "when" anyone types is far shorter
 EXAMPLES = "“in 18 months”, “next spring”, “tomorrow at 10am”, “on 15 january” or “every year”"
 
 _HERE = Path(__file__).resolve().parent
@@ -555,6 +556,8 @@ class _Reader:
     # --- the whole phrase ---
 
     def read(self) -> When:
+        if len(self.typed) > MAX_PHRASE_LENGTH:  # also keeps the expressions' work small on hostile input
+            raise WhenError(f"That is too long for a time — tell me just when, like {EXAMPLES}.")
         phrase = _normalise(self.typed)
         if not phrase or not _strip_padding(phrase):
             raise WhenError(f"When should I remind you? For example {EXAMPLES}.")

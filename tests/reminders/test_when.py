@@ -174,6 +174,7 @@ def test_a_zone_in_the_phrase_wins_over_the_users() -> None:
         ("13pm tomorrow", "isn’t a time of day"),
         ("biannually", "twice a year or every two years"),
         ("in 2 hours at 5pm", "two different times"),
+        ("in " + "1 day and " * 40 + "1 day", "too long"),
         ("", "When should I remind you"),
         ("please", "When should I remind you"),
     ],
