@@ -25,7 +25,7 @@ EXAMPLES = {
     "snooze": "snooze 3 1 month",
     "done": "I've updated my photo",
     "opt": "opt out of suggestions",
-    "timezone": "timezone Europe/Berlin",
+    "timezone": "timezone New York",
     "refresh interval": "refresh interval 18 months",
     "admin track-photos": "admin track-photos on",
     "admin refresh-interval": "admin refresh-interval 2 years",

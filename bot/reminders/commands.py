@@ -98,7 +98,8 @@ _OPT = re.compile(
     r"|^(?P<stop>stop|no more)\s+suggestions$"
 )
 _TIMEZONE = re.compile(
-    r"^(?:set\s+)?(?:my\s+)?(?:time\s*zone|tz)(?:\s+(?:to|is|=))?(?:\s+(?P<zone>[\w/+\-]+))?$"
+    r"^(?:set\s+)?(?:my\s+)?(?:time\s*zone|tz)(?:\s+(?:to|is|=))?"
+    r"(?:\s+(?P<zone>[\w/+\-]+(?: [\w/+\-]+){0,3}))?$"
 )
 _TRACK = re.compile(r"^admin\s+track[\s-]?photos(?:\s+(?P<switch>on|off))?$")
 _WORKSPACE_INTERVAL = re.compile(r"^admin\s+refresh[\s-]?interval(?:\s+(?:to\s+)?(?P<length>.+))?$")

@@ -329,7 +329,14 @@ def test_timezone_command_and_use(service: ReminderService) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "stored"),
-    [("PST", "America/Los_Angeles"), ("Berlin", "Europe/Berlin"), ("cet", "Europe/Berlin"), ("utc", "UTC")],
+    [
+        ("PST", "America/Los_Angeles"),
+        ("Berlin", "Europe/Berlin"),
+        ("cet", "Europe/Berlin"),
+        ("utc", "UTC"),
+        ("New York", "America/New_York"),
+        ("to los angeles", "America/Los_Angeles"),
+    ],
 )
 def test_timezone_abbreviations_and_cities(service: ReminderService, typed: str, stored: str) -> None:
     reply = one(service, f"timezone {typed}")
