@@ -49,8 +49,9 @@ class Brain:
         with self._lock:
             if self._knowledge is None:
                 from bot.knowledge import KnowledgeBase
+                from bot.photo.platforms import PLATFORMS
 
-                self._knowledge = KnowledgeBase.load(self.config.knowledge_dir)
+                self._knowledge = KnowledgeBase.load(self.config.knowledge_dir, platforms=PLATFORMS)
             return self._knowledge
 
     @property

@@ -11,8 +11,10 @@ import argparse
 import json
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterable
 
+from bot.knowledge.data import fatal
 from bot.knowledge.documents import KnowledgeError, metadata_problems
 from bot.knowledge.passages import MAX_PASSAGE_CHARS
 from bot.render_text import render_text
@@ -29,12 +31,19 @@ def register_ask(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 def register_kb(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("kb", help="build or describe the knowledge index")
     kb_sub = parser.add_subparsers(dest="kb_command", required=True, metavar="ACTION")
-    kb_sub.add_parser(
-        "build", help="read the knowledge folder, check it and build the index (reports problems)"
-    ).set_defaults(func=run_kb_build)
-    kb_sub.add_parser("stats", help="documents, titles, perspectives and passage counts").set_defaults(
-        func=run_kb_stats
+    build = kb_sub.add_parser(
+        "build",
+        help="check the knowledge folder and its data files, and build the index cache (reports problems)",
     )
+    build.add_argument(
+        "--ship",
+        action="store_true",
+        help="also write the index into the package (bot/knowledge/model/bundled_index.npz)",
+    )
+    build.set_defaults(func=run_kb_build)
+    kb_sub.add_parser(
+        "stats", help="documents, passages, bank questions per document, decline topics, intents"
+    ).set_defaults(func=run_kb_stats)
 
 
 def run_ask(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -58,6 +67,8 @@ def run_ask(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def run_kb_build(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Exit 0: built (warnings may be listed); 1: built, but some data entries are wrong and were
+    skipped (or there are no documents); 2: the folder or the model cannot be used."""
     from bot.knowledge import KnowledgeBase
 
     directory = runtime.config.knowledge_dir
@@ -67,23 +78,34 @@ def run_kb_build(args: argparse.Namespace, runtime: Runtime) -> int:
     except KnowledgeError as exc:
         print(f"headshot: {exc}", file=sys.stderr)
         return 2
-    elapsed_ms = (time.perf_counter() - started) * 1000
-    problems = metadata_problems(directory, kb.documents)
+    elapsed = time.perf_counter() - started
+    problems = [str(p) for p in kb.data.problems if p.fatal]
+    warnings = [str(p) for p in kb.data.problems if not p.fatal]
+    warnings += metadata_problems(directory, kb.documents)
     by_id = {d.id: d for d in kb.documents}
     for passage in kb.passages:
         if passage.text not in by_id[passage.doc].text:
-            problems.append(f"{passage.doc}: passage {passage.position} is not verbatim")
+            problems.append(f"{passage.id}: passage is not verbatim")
         if len(passage.text) > MAX_PASSAGE_CHARS:
-            problems.append(f"{passage.doc}: passage {passage.position} is longer than {MAX_PASSAGE_CHARS}")
+            problems.append(f"{passage.id}: passage is longer than {MAX_PASSAGE_CHARS} characters")
     if not kb.documents:
         problems.append("no .md or .txt documents found")
+    counts = Counter(e.label.split(":")[0] if ":" in e.label else "passage" for e in kb.data.examples)
     print(
-        f"indexed {len(kb.passages)} passages from {len(kb.documents)} documents in {directory} "
-        f"({elapsed_ms:.0f} ms; the index is rebuilt in memory at each start)"
+        f"indexed {len(kb.passages)} passages from {len(kb.documents)} documents in {directory}: "
+        f"{counts['passage']} bank questions, {counts['decline']} to decline, {counts['intent']} for intents "
+        f"({elapsed:.1f} s; index cache ready)"
     )
+    if getattr(args, "ship", False) and kb.index is not None and kb.index_key:
+        from bot.knowledge.index import SHIPPED_INDEX, save_index
+
+        save_index(SHIPPED_INDEX, kb.index, kb.index_key)
+        print(f"shipped index written: {SHIPPED_INDEX}")
+    for warning in warnings:
+        print(f"warning: {warning}")
     for problem in problems:
-        print(f"warning: {problem}")
-    return 1 if not kb.documents else 0
+        print(f"error: {problem}")
+    return 1 if problems or fatal(kb.data.problems) or not kb.documents else 0
 
 
 def run_kb_stats(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -92,14 +114,19 @@ def run_kb_stats(args: argparse.Namespace, runtime: Runtime) -> int:
     except KnowledgeError as exc:
         print(f"headshot: {exc}", file=sys.stderr)
         return 2
+    per_passage = Counter(e.label for e in kb.data.examples)
     print(f"knowledge folder: {runtime.config.knowledge_dir}")
     print(
-        f"documents: {len(kb.documents)}  passages: {len(kb.passages)}  "
-        f"vocabulary: {len(kb.index.vocabulary)} stems"
+        f"documents: {len(kb.documents)}  passages: {len(kb.passages)}  retriever: {kb.retriever.name}  "
+        f"decline topics: {len(kb.data.declines)}  intents: {len(kb.data.intents)}"
     )
     for document in kb.documents:
-        count = sum(1 for p in kb.passages if p.doc == document.id)
-        print(f"- {document.id} ({document.path.name}): {count} passages")
+        passages = [p for p in kb.passages if p.doc == document.id]
+        asked = sum(per_passage[p.id] for p in passages)
+        without = sum(1 for p in passages if not per_passage[p.id] and not p.promotional)
+        print(f"- {document.id} ({document.path.name}): {len(passages)} passages, {asked} bank questions")
         print(f"    title: {document.title}")
         print(f"    perspective: {document.perspective}")
+        if without:
+            print(f"    passages without bank questions: {without}")
     return 0

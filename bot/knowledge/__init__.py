@@ -1,144 +1,269 @@
-"""The knowledge base: documents, passages, ranking, answers with citations.
+"""The knowledge base: documents, passages, a retriever seam, a decline policy, answers with citations.
 
-`KnowledgeBase.load(directory)` reads the documents and their metadata and builds the index in memory
-(it is small: building takes a few milliseconds, so there is no index file to go stale).
-`ask(question, conversation_key=...)` ranks passages and decides whether the documents answer the
-question; `reply_for(answer)` renders the answer as a `Reply`; `cite(topic)` gives the photo review a
-quotable sentence.
+`KnowledgeBase.load(directory)` reads the documents and the data files beside them (`bot.knowledge.data`)
+and loads the semantic index from its cache, rebuilding it (one log line) when the folder changed.
+`ask(question, conversation_key=...)` reads the question (`reading`), ranks the passages (`retrieval`),
+decides between answering, declining and the bot's own intents, and composes the answer (`answer`);
+`reply_for(answer)` renders it as a `Reply`; `cite(topic)` gives the photo review a quotable sentence.
 """
 
 from __future__ import annotations
 
-import re
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.knowledge.answer import Answer, RankedPassage, citation_for, compose, decline, reply_for
-from bot.knowledge.context import FollowUpContext, is_follow_up
+import numpy as np
+
+from bot.knowledge.answer import Answer, Quote, RankedPassage, citation_for, compose, render, reply_for
+from bot.knowledge.bm25 import BM25, stems
+from bot.knowledge.context import FollowUpContext
+from bot.knowledge.data import Example, KnowledgeData, load_data
 from bot.knowledge.documents import Document, KnowledgeError, load_documents
-from bot.knowledge.index import Index
-from bot.knowledge.passages import Passage, passages_of, split_sentences
-from bot.knowledge.query import TRIGGER_WORDS, Query, TermGroup, analyse
-from bot.knowledge.vocabulary import GENERIC_CONCEPTS
-from bot.messages import Citation, Reply
+from bot.knowledge.own_facts import Platforms, photo_request, platform_sizes
+from bot.knowledge.passages import Passage, passages_of
+from bot.knowledge.reading import Reader, has_letters, words
+from bot.knowledge.retrieval import (
+    BM25Retriever,
+    Decision,
+    DeclinePolicy,
+    Ranking,
+    Retriever,
+    SemanticRetriever,
+    uncovered_terms,
+)
+from bot.messages import Citation, Paragraph, Reply
 
-__all__ = ["Answer", "Document", "KnowledgeBase", "KnowledgeError", "Passage", "RankedPassage"]
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from bot.knowledge.encoder import Encoder
+    from bot.knowledge.index import SemanticIndex
+
+__all__ = [
+    "Answer",
+    "Document",
+    "KnowledgeBase",
+    "KnowledgeError",
+    "Passage",
+    "Quote",
+    "RankedPassage",
+    "Ranking",
+    "Retriever",
+]
+
+log = logging.getLogger(__name__)
 
 RETURNED_PASSAGES = 10
 """Ranked passages in every answer (the `ask --json` contract wants at least 3, also when declining)."""
 MAX_QUESTION_CHARS = 4000
 """Longer messages are read from their end, where people put the actual question."""
-MIN_COVERAGE = 0.5
-"""Share of the question's own meaningful words the documents must know for it to count as covered."""
-MIN_SCORE = 3.0
-MIN_TOPIC_SCORE = 3.0
-"""The best passage's score from the question's own subject (everything but the generic AI/photo words)."""
-PREVIOUS_QUESTION_WEIGHT = 0.5
-MAX_REMEMBERED_CHARS = 600
+MAX_REMEMBERED_CHARS = 400
 """A chain of follow-ups keeps only its latest words as context."""
-OTHER_SIDE_SCORE_SHARE = 0.4
-"""On a two-sided topic, the other side's best passage moves into the top three if it scores this share."""
-
-_GREETING = re.compile(
-    r"^\W*(hi|hello|hey|hiya|yo|howdy|good (morning|afternoon|evening))( there)?\W*$", re.I
-)
-_THANKS = re.compile(r"^\W*(thanks?( you)?|thx|ty|cheers|much appreciated|great,? thanks)\W*$", re.I)
-NOT_COVERED = "The documents I answer from don’t cover that."
-ENGLISH_NOTE = "I answer in English, from English documents; here is what I found."
-ENGLISH_ONLY = "I answer in English, from English documents."
 
 
 class KnowledgeBase:
-    def __init__(self, documents: list[Document], *, context: FollowUpContext | None = None) -> None:
+    def __init__(
+        self,
+        documents: list[Document],
+        passages: list[Passage],
+        data: KnowledgeData,
+        retriever: Retriever,
+        reader: Reader,
+        *,
+        policy: DeclinePolicy | None = None,
+        index: SemanticIndex | None = None,
+        context: FollowUpContext | None = None,
+        platforms: Platforms | None = None,
+    ) -> None:
+        self.platforms: Platforms = platforms or {}
         self.documents = documents
-        self.passages: list[Passage] = [p for d in documents for p in passages_of(d)]
-        self.index = Index(self.passages)
+        self.passages = passages
+        self.data = data
+        self.retriever = retriever
+        self.reader = reader
+        self.policy = policy or DeclinePolicy()
         self.context = context or FollowUpContext()
+        self._labels = {d.id: d.label for d in documents}
+        self.index = index
+        self.index_key = ""  # the content key the index was built for (empty: not cached)
+        self._sentence_rows: dict[str, list[int]] = {}
+        self._sentence_vectors: NDArray[np.float32] | None = None
+        if index is not None:
+            for row, (pid, _) in enumerate(index.sentences):
+                self._sentence_rows.setdefault(pid, []).append(row)
+            self._sentence_vectors = index.sentence_vectors
 
     @classmethod
-    def load(cls, directory: Path) -> KnowledgeBase:
-        return cls(load_documents(directory))
+    def load(
+        cls,
+        directory: Path,
+        *,
+        cache_dir: Path | None = None,
+        method: str = "semantic",
+        train_filter: Callable[[Example], bool] | None = None,
+        platforms: Platforms | None = None,
+    ) -> KnowledgeBase:
+        """`method`: "semantic" (the default) or "bm25" (the baseline, no model). `train_filter`: train
+        only on the bank questions it keeps, in memory, without the index cache (for self-measurement)."""
+        documents = load_documents(directory)
+        passages = [p for d in documents for p in passages_of(d)]
+        data = load_data(directory, documents, passages)
+        assert data.vocabulary is not None
+        stopwords = data.vocabulary.stopwords
+        domain = domain_words(documents, data.examples)
+        if method == "bm25":
+            return cls(
+                documents, passages, data, BM25Retriever(passages, stopwords), Reader(data.vocabulary, domain)
+            )
+        if method != "semantic":
+            raise KnowledgeError(f"unknown retrieval method {method!r} (semantic or bm25)")
+        from bot.knowledge.encoder import Encoder, EncoderError
+
+        try:
+            encoder = Encoder()
+        except EncoderError as exc:
+            raise KnowledgeError(str(exc)) from exc
+        key = ""
+        if train_filter is None:
+            index, key = cached_index(directory, documents, passages, data, encoder, cache_dir)
+            taught = data.examples
+        else:
+            from bot.knowledge.index import EmbeddingStore, build_index, cache_dir_from_env
+
+            taught = [e for e in data.examples if train_filter(e)]
+            index = build_index(passages, taught, encoder, EmbeddingStore(cache_dir or cache_dir_from_env()))
+        retriever = SemanticRetriever(
+            passages,
+            index.classifier,
+            encoder,
+            bank_bm25(passages, taught, stopwords),
+            uncovered_terms=uncovered_terms(passages, taught, stopwords),
+        )
+        known = (w for w in encoder.tokenizer.vocab if w.isalpha())
+        reader = Reader(data.vocabulary, domain, known)
+        kb = cls(documents, passages, data, retriever, reader, index=index, platforms=platforms)
+        kb.index_key = key
+        return kb
 
     # --- asking ------------------------------------------------------------------------------------------
-
-    def analyse(self, question: str) -> Query:
-        return analyse(
-            question,
-            known=self.index.knows,
-            correct=lambda word: self.index.correct(word, TRIGGER_WORDS),
-        )
 
     def ask(self, question: str, conversation_key: str | None = None) -> Answer:
         text = question if isinstance(question, str) else ""
         if len(text) > MAX_QUESTION_CHARS:
             text = text[-MAX_QUESTION_CHARS:]
-        query = self.analyse(text)
+        if not text.strip():
+            return self._declined(self._unranked(), self.data.reply("decline", "empty"))
+        # no model runs for these: nothing in them to rank, or nothing that may be obeyed
+        if not has_letters(text):
+            return self._declined(self._unranked(), self.data.reply("decline", "no_letters"))
+        if self.reader.is_injection(text):
+            return self._declined(self._unranked(), self.data.reply("decline", "injection"))
+        chat = self.reader.chat(text)
+        if chat is not None:
+            return self._declined(self._unranked(), self.data.reply("decline", chat), kind="chat")
+
+        reading = self.reader.read(text)
         previous = self.context.previous(conversation_key) if conversation_key else None
-        follow_up = previous is not None and is_follow_up(text, self_contained=query.on_topic)
-        groups = dict(query.groups)
-        on_topic = query.on_topic
-        two_sided = query.two_sided
-        if follow_up and previous is not None:
-            earlier = self.analyse(previous)
-            for key, (weight, stems) in earlier.groups.items():
-                if key not in groups:
-                    groups[key] = (PREVIOUS_QUESTION_WEIGHT * weight, stems)
-            on_topic = on_topic or earlier.on_topic
-            two_sided = two_sided or earlier.two_sided
-        ranked = self._rank(groups)
-        if two_sided:
-            ranked = _with_both_sides(ranked)
-        note = ENGLISH_NOTE if query.foreign else None
-        reason = self._decline_reason(query, ranked, on_topic=on_topic)
-        if reason is not None:
-            return decline(ranked, reason, ENGLISH_ONLY if query.foreign else None)
-        answer = compose(ranked, two_sided=two_sided, note=note)
+        follow_up = previous is not None and self.reader.is_follow_up(reading.text)
+        ranking = self.retriever.rank(reading.text, previous=previous if follow_up else None)
+        decision = self.policy.decide(ranking)
+        ranked = [RankedPassage(self.passages[i], ranking.scores[i]) for i in ranking.order]
+        weighs_sides = self.reader.compares_sides(f"{previous} {reading.text}" if follow_up else reading.text)
+        if weighs_sides:
+            ranked = with_both_sides(ranked)
+        ranked = ranked[:RETURNED_PASSAGES]
+
+        if decision.action == "intent":
+            return self._intent(decision, ranked, reading.text)
+        if decision.action == "decline":
+            topic = self.data.declines.get(decision.name or "")
+            if topic is not None and topic.topic != "that":
+                reason = self.data.reply("decline", "topic").format(topic=topic.topic)
+            else:
+                reason = self.data.reply("decline", "not_covered")
+            if reading.foreign:
+                reason = f"{self.data.reply('decline', 'foreign')} {reason}"
+            return self._declined(ranked, reason, confidence=decision.confidence)
+
+        note = self.data.reply("answer", "foreign_note") if reading.foreign else None
+        quotes = compose(ranked, self._relevance(ranking, reading.text), other_side_wanted=weighs_sides)
+        body, sections = render(
+            quotes, labels=self._labels, other_side_heading=self.data.reply("answer", "other_side"), note=note
+        )
         if conversation_key:
-            remembered = f"{previous} {text}" if follow_up else text
+            remembered = f"{previous} {reading.text}" if follow_up else reading.text
             self.context.remember(conversation_key, remembered[-MAX_REMEMBERED_CHARS:])
-        return answer
+        return Answer(
+            True,
+            body,
+            ranked,
+            quotes,
+            kind="documents",
+            confidence=decision.confidence,
+            title=self.data.reply("answer", "title"),
+            parts=sections,
+            note=note,
+            corrections=reading.corrections,
+        )
 
-    def _rank(self, groups: dict[str, TermGroup]) -> list[RankedPassage]:
-        scores = self.index.scores(groups.values())
-        order = sorted(range(len(self.passages)), key=lambda i: (-scores[i], i))
-        return [RankedPassage(self.passages[i], scores[i]) for i in order[:RETURNED_PASSAGES]]
+    def _unranked(self) -> list[RankedPassage]:
+        """The passages in document order, unscored: what a message with nothing to rank returns."""
+        return [RankedPassage(p, 0.0) for p in self.passages[:RETURNED_PASSAGES]]
 
-    def _decline_reason(self, query: Query, ranked: list[RankedPassage], *, on_topic: bool) -> str | None:
-        if not query.text.strip():
-            return "You sent an empty message: ask me a question about headshots."
-        if _GREETING.match(query.text):
-            return "Hello!"
-        if _THANKS.match(query.text):
-            return "You’re welcome!"
-        if not query.has_letters:
-            return (
-                "I can only read questions written in words, and the documents I answer from don’t "
-                "cover that."
-            )
-        if query.injection:
-            return (
-                "I can’t change how I work or share my instructions; I only answer questions about "
-                "headshots from my documents."
-            )
-        for topic, phrase in query.uncovered:
-            # a single word may be covered after all by an operator's extra document; a phrase is specific
-            if len(phrase) > 1 or not ranked or not self.index.passage_has(ranked[0].passage, phrase):
-                return f"The documents I answer from don’t cover {topic}."
-        if not on_topic:
-            return NOT_COVERED
-        if query.coverage < MIN_COVERAGE:
-            return NOT_COVERED
-        if not ranked or ranked[0].score < MIN_SCORE:
-            return NOT_COVERED
-        names = {c.name for c in query.concepts}
-        central = {"ai", "photographer"} <= names  # AI vs. a photographer is what both documents are about
-        if not central and self._topic_score(query, ranked[0].passage) < MIN_TOPIC_SCORE:
-            # only "AI", "photo" and the like matched: the question's actual subject is not there
-            return NOT_COVERED
-        return None
+    def _declined(
+        self, ranked: list[RankedPassage], reason: str, *, kind: str = "decline", confidence: float = 1.0
+    ) -> Answer:
+        capabilities = self.data.reply("capabilities")
+        return Answer(
+            False,
+            f"{reason} {capabilities}",
+            ranked,
+            kind=kind,
+            confidence=confidence,
+            parts=[Paragraph(reason), Paragraph(capabilities)],
+        )
 
-    def _topic_score(self, query: Query, passage: Passage) -> float:
-        specific = [g for key, g in query.groups.items() if key not in GENERIC_CONCEPTS]
-        return self.index.score_of(passage, specific)
+    def _intent(self, decision: Decision, ranked: list[RankedPassage], text: str) -> Answer:
+        intent = self.data.intents[decision.name or ""]
+        if intent.reply == "platform_sizes":
+            title, body, sections = platform_sizes(self.data, text, self.platforms)
+        else:
+            title, body, sections = photo_request(self.data)
+        # the documents do not answer these: `answered` stays false, the reply is the bot's own facts
+        return Answer(
+            False,
+            body,
+            ranked,
+            kind=intent.reply,
+            confidence=decision.confidence,
+            title=title,
+            parts=sections,
+        )
+
+    def _relevance(self, ranking: Ranking, text: str) -> Callable[[Passage], list[float]]:
+        vector = ranking.vector
+        vectors = self._sentence_vectors
+        asked = set(stems(text, self.reader.vocabulary.stopwords))
+
+        def lexical(passage: Passage) -> list[float]:
+            return [
+                len(asked & set(stems(s, self.reader.vocabulary.stopwords))) / 10 for s in passage.sentences
+            ]
+
+        if vector is None or vectors is None:
+            return lexical
+
+        def semantic(passage: Passage) -> list[float]:
+            rows = self._sentence_rows.get(passage.id, [])
+            if len(rows) != len(passage.sentences):
+                return lexical(passage)
+            cosine = vectors[rows] @ vector
+            return [float(c) + w for c, w in zip(cosine, lexical(passage), strict=True)]
+
+        return semantic
 
     def reply_for(self, answer: Answer) -> Reply:
         return reply_for(answer)
@@ -146,26 +271,97 @@ class KnowledgeBase:
     def cite(self, topic: str) -> Citation | None:
         """The single sentence that best supports `topic`, for quoting next to photo feedback."""
         answer = self.ask(topic)
-        if not answer.answered:
+        if not answer.answered or not answer.quotes:
             return None
-        best = answer.quoted[0].passage
-        query = self.analyse(topic)
-        sentences = split_sentences(best.text.split("\n\n")[-1]) or [best.text]
-        scores = Index([Passage(best.doc, best.title, best.perspective, s) for s in sentences]).scores(
-            query.groups.values()
-        )
-        quote = sentences[scores.index(max(scores))]
-        return citation_for(best, quote)
+        lead = answer.quotes[0]
+        return citation_for(lead.passage, lead.text)
 
 
-def _with_both_sides(ranked: list[RankedPassage]) -> list[RankedPassage]:
-    """On a topic where the documents take sides, the first three passages show more than one side."""
+def with_both_sides(ranked: list[RankedPassage]) -> list[RankedPassage]:
+    """A question that weighs the two sides sees both in its first three passages: the other side's best
+    passage (never a sales pitch or a document's generic introduction) takes third place, tied in score."""
     top = ranked[:3]
-    if len({r.passage.stance for r in top}) > 1:
+    if len(top) < 3 or len({r.passage.stance for r in top}) > 1:
         return ranked
     for index, candidate in enumerate(ranked[3:], start=3):
-        if candidate.passage.stance != top[0].passage.stance and not candidate.passage.promotional:
-            if candidate.score < OTHER_SIDE_SCORE_SHARE * top[0].score:
-                return ranked
-            return [*ranked[:2], candidate, *ranked[2:index], *ranked[index + 1 :]]
+        p = candidate.passage
+        if p.stance != top[0].passage.stance and not p.promotional and p.position != 0:
+            promoted = RankedPassage(p, top[2].score)
+            return [*ranked[:2], promoted, *ranked[2:index], *ranked[index + 1 :]]
     return ranked
+
+
+def domain_words(documents: Iterable[Document], examples: Iterable[Example]) -> set[str]:
+    known: set[str] = set()
+    for document in documents:
+        known.update(words(document.text))
+    for example in examples:
+        known.update(words(example.text))
+    return known
+
+
+def bank_bm25(passages: Sequence[Passage], examples: Sequence[Example], stopwords: frozenset[str]) -> BM25:
+    """BM25 over each passage's text followed by its bank questions (doc2query)."""
+    by_passage: dict[str, list[str]] = {}
+    for example in examples:
+        by_passage.setdefault(example.label, []).append(example.text)
+    return BM25([" ".join([p.text, *by_passage.get(p.id, [])]) for p in passages], stopwords)
+
+
+def cached_index(
+    directory: Path,
+    documents: Sequence[Document],
+    passages: Sequence[Passage],
+    data: KnowledgeData,
+    encoder: Encoder,
+    cache_dir: Path | None,
+) -> tuple[SemanticIndex, str]:
+    """The index (and its key) from the cache when the folder is unchanged, else from the index shipped
+    with the package when it was built for this very content; else rebuilt, saved, and said so once."""
+    from bot.knowledge.index import (
+        SHIPPED_INDEX,
+        EmbeddingStore,
+        build_index,
+        cache_dir_from_env,
+        content_key,
+        index_path,
+        load_index,
+        older_indexes,
+        remove_stale,
+        save_index,
+    )
+
+    cache = cache_dir or cache_dir_from_env()
+    files = [d.path for d in documents] + data.files
+    metadata = directory / "metadata.json"
+    if metadata.is_file():
+        files.append(metadata)
+    key = content_key(files, directory)
+    path = index_path(cache, directory, key)
+    if path.is_file():
+        index = load_index(path)
+        if index is not None:
+            return index, key
+    if SHIPPED_INDEX.is_file():
+        shipped = load_index(SHIPPED_INDEX, key)
+        if shipped is not None:
+            return shipped, key
+    state = "stale" if older_indexes(cache, directory, path) else "missing"
+    started = time.perf_counter()
+    store = EmbeddingStore(cache)
+    index = build_index(passages, data.examples, encoder, store)
+    try:
+        save_index(path, index, key)
+        remove_stale(cache, directory, path)
+        where = str(path)
+    except OSError as exc:
+        where = f"not saved ({exc})"
+    log.info(
+        "knowledge index %s: rebuilt from %d passages and %d bank questions in %.1f s; cache %s",
+        state,
+        len(passages),
+        len(data.examples),
+        time.perf_counter() - started,
+        where,
+    )
+    return index, key

@@ -13,7 +13,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from bot.knowledge.vocabulary import words
+from bot.knowledge.reading import words
 
 DEFAULT_TTL_SECONDS = 15 * 60
 DEFAULT_MAX_CONVERSATIONS = 1000

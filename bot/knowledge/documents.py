@@ -32,6 +32,10 @@ class Document:
     text: str
     path: Path
     promotional_from: str | None = None  # where a closing sales pitch starts; never quoted as advice
+    # how its text is cut into passages beyond blank lines (see passages.py): whole sections under a
+    # heading, and where the paragraphs of a one-sentence-per-line document begin
+    whole_sections: bool = False
+    paragraph_starts: tuple[str, ...] = ()
 
 
 def load_documents(directory: Path) -> list[Document]:
@@ -63,6 +67,8 @@ def load_documents(directory: Path) -> list[Document]:
                 text=text,
                 path=path,
                 promotional_from=meta.get("promotional_from"),
+                whole_sections=meta.get("whole_sections") == "true",
+                paragraph_starts=tuple(s for s in meta.get("paragraph_starts", "").split("\n") if s.strip()),
             )
         )
     return documents

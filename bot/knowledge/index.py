@@ -1,133 +1,205 @@
-"""BM25 over the passages, with weighted query terms.
+"""What the semantic method needs, built once and cached: classifier weights and sentence embeddings.
 
-Written here rather than taken from bm25s or rank-bm25 (both were checked): the ranking needs a
-*weight per query term* (a synonym counts less than the user's own word) and a second, lower-weight
-field (a passage's heading and neighbouring sentences), which neither library's query API takes; the
-corpus is ~60 passages, so pure Python scores a question in well under a millisecond, and keeping
-numpy off this path keeps `headshot ask` starting fast.
+`headshot kb build` (or the first start-up after the knowledge folder changed) encodes every bank
+question, passage and quotable sentence, trains the classifier, and writes both to
+`<cache dir>/knowledge-<key>.npz`. The key is a sha256 of the knowledge folder's files (documents,
+metadata and data files, by name and content), the embedding model's id and `METHOD_VERSION`, so any
+edit, another model or another training recipe makes a new key and the old file is simply stale.
+Vectors of single texts are also kept (`embeddings-<model>.npz`), so editing one document re-encodes
+only what changed.
+
+Cache location: `HEADSHOT_CACHE_DIR`, default `./data/cache` (the knowledge folder may be read-only).
+An unwritable cache only costs a rebuild at each start; it never stops the bot.
+
+The index of the bundled knowledge folder also ships with the package (`model/bundled_index.npz`,
+written by `headshot kb build --ship`), so a fresh install answers at once; it is used only while its
+key matches, so an edited folder is simply rebuilt.
 """
 
 from __future__ import annotations
 
-import difflib
-import math
-from collections import Counter
-from collections.abc import Iterable
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
+
+from bot.knowledge.classifier import LinearClassifier, train
+from bot.knowledge.data import Example
+from bot.knowledge.encoder import DIMENSIONS, MODEL_ID
 from bot.knowledge.passages import Passage
-from bot.knowledge.query import TermGroup
-from bot.knowledge.vocabulary import STOPWORDS, stem, words
 
-K1 = 1.2
-B = 0.6
-CONTEXT_WEIGHT = 0.35
-PROMOTIONAL_FACTOR = 0.3
-FUZZY_CUTOFF = 0.8
-_STOP_STEMS = frozenset(stem(w) for w in STOPWORDS)
-GROUP_REST = 0.7
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
+    from bot.knowledge.encoder import Encoder
 
-@dataclass
-class _Field:
-    tf: list[Counter[str]]
-    lengths: list[int]
-    average: float
-    idf: dict[str, float]
+log = logging.getLogger(__name__)
 
-    @classmethod
-    def build(cls, texts: list[str]) -> _Field:
-        tf = [Counter(index_stems(t)) for t in texts]
-        lengths = [sum(c.values()) for c in tf]
-        average = (sum(lengths) / len(lengths)) if lengths else 1.0
-        df: Counter[str] = Counter()
-        for counts in tf:
-            df.update(counts.keys())
-        n = len(texts)
-        # BM25+ style floor: a term in every passage still counts a little
-        idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
-        return cls(tf, lengths, max(average, 1.0), idf)
-
-    def term_score(self, i: int, term: str) -> float:
-        f = self.tf[i].get(term)
-        if not f:
-            return 0.0
-        norm = K1 * (1 - B + B * self.lengths[i] / self.average)
-        return self.idf[term] * f * (K1 + 1) / (f + norm)
+METHOD_VERSION = "bank-classifier-1"
+"""Change when the training recipe changes: every cached index is then rebuilt."""
+CACHE_ENV = "HEADSHOT_CACHE_DIR"
+MAX_STORED_VECTORS = 20_000
+"""About 30 MB: every text of a few large knowledge folders."""
+DEFAULT_CACHE_DIR = Path("data") / "cache"
 
 
-def index_stems(text: str) -> list[str]:
-    return [stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+def cache_dir_from_env() -> Path:
+    configured = os.environ.get(CACHE_ENV, "").strip()
+    return Path(configured) if configured else DEFAULT_CACHE_DIR
 
 
-class Index:
-    def __init__(self, passages: list[Passage]) -> None:
-        self.passages = passages
-        self._text = _Field.build([p.text for p in passages])
-        self._context = _Field.build([p.context for p in passages])
-        self.vocabulary: frozenset[str] = frozenset(self._text.idf) | frozenset(self._context.idf)
-        raw = {w for p in passages for w in words(p.text) if len(w) >= 4 and w not in STOPWORDS}
-        self._raw_words = tuple(sorted(raw))
-        self._positions = {id(p): i for i, p in enumerate(passages)}
-        self._columns: dict[str, tuple[float, ...]] = {}
-        self._correct = lru_cache(maxsize=4096)(self._closest)
-        for stemmed in self.vocabulary:  # a few ms at load instead of on the first questions
-            self._column(stemmed)
+def content_key(files: Iterable[Path], root: Path) -> str:
+    digest = hashlib.sha256(f"{METHOD_VERSION}\n{MODEL_ID}\n".encode())
+    for path in sorted(set(files), key=lambda p: str(p)):
+        try:
+            name = str(path.relative_to(root))
+        except ValueError:
+            name = f"bundled:{path.name}"
+        digest.update(f"{name}\n".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
-    def _column(self, stemmed: str) -> tuple[float, ...]:
-        """One word's BM25 contribution to every passage (both fields), computed once per word."""
-        column = self._columns.get(stemmed)
-        if column is None:
-            column = tuple(
-                self._text.term_score(i, stemmed) + CONTEXT_WEIGHT * self._context.term_score(i, stemmed)
-                for i in range(len(self.passages))
+
+@dataclass(frozen=True)
+class SemanticIndex:
+    classifier: LinearClassifier
+    sentences: tuple[tuple[str, str], ...]  # (passage id, sentence) for every quotable sentence
+    sentence_vectors: NDArray[np.float32]
+
+
+def training_set(passages: Sequence[Passage], examples: Sequence[Example]) -> list[Example]:
+    """The bank, plus each passage's own text as an example of its class (so a passage without bank
+    questions still has a class to be found through)."""
+    return [*examples, *(Example(p.text, p.id) for p in passages if not p.promotional)]
+
+
+def build_index(
+    passages: Sequence[Passage], examples: Sequence[Example], encoder: Encoder, store: EmbeddingStore | None
+) -> SemanticIndex:
+    taught = training_set(passages, examples)
+    sentences = tuple((p.id, s) for p in passages for s in p.sentences)
+    texts = [e.text for e in taught] + [s for _, s in sentences]
+    vectors = store.vectors(texts, encoder) if store else encoder.encode_all(texts)
+    classifier = train(vectors[: len(taught)], [e.label for e in taught])
+    return SemanticIndex(classifier, sentences, vectors[len(taught) :])
+
+
+SHIPPED_INDEX = Path(__file__).resolve().parent / "model" / "bundled_index.npz"
+
+
+def save_index(path: Path, index: SemanticIndex, key: str = "") -> None:
+    arrays = {
+        "key": np.array(key),
+        "labels": np.array(index.classifier.labels),
+        "weights": index.classifier.weights,
+        "bias": index.classifier.bias,
+        "sentence_passages": np.array([pid for pid, _ in index.sentences]),
+        "sentence_texts": np.array([s for _, s in index.sentences]),
+        "sentence_vectors": index.sentence_vectors,
+    }
+    _atomic_savez(path, arrays)
+
+
+def load_index(path: Path, key: str | None = None) -> SemanticIndex | None:
+    """The index in `path`; with `key`, only if it was built for that key."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if key is not None and ("key" not in data.files or str(data["key"]) != key):
+                return None
+            classifier = LinearClassifier(
+                tuple(str(x) for x in data["labels"]),
+                data["weights"].astype(np.float32),
+                data["bias"].astype(np.float32),
             )
-            self._columns[stemmed] = column
-        return column
+            sentences = tuple(
+                (str(pid), str(s))
+                for pid, s in zip(data["sentence_passages"], data["sentence_texts"], strict=True)
+            )
+            return SemanticIndex(classifier, sentences, data["sentence_vectors"].astype(np.float32))
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning(
+            "knowledge index cache unreadable, rebuilding", extra={"path": str(path), "error": str(exc)}
+        )
+        return None
 
-    def score_of(self, passage: Passage, groups: Iterable[TermGroup]) -> float:
-        return self.scores(groups)[self._positions[id(passage)]]
 
-    def passage_has(self, passage: Passage, stems: tuple[str, ...]) -> bool:
-        """Whether the passage's own text uses every meaningful word of `stems`."""
-        counts = self._text.tf[self._positions[id(passage)]]
-        return all(s in counts for s in stems if s not in _STOP_STEMS)
+def _atomic_savez(path: Path, arrays: dict[str, NDArray[np.generic]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            np.savez(out, **arrays)  # type: ignore[arg-type]
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; the package and other users read it
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
-    def knows(self, stemmed: str) -> bool:
-        return stemmed in self.vocabulary
 
-    def idf(self, stemmed: str) -> float:
-        return self._text.idf.get(stemmed, 0.0)
+class EmbeddingStore:
+    """Vectors of single texts by sha256, so a rebuild encodes only texts it has not seen."""
 
-    def correct(self, word: str, extra: frozenset[str] = frozenset()) -> str | None:
-        return self._correct(word, extra)
+    def __init__(self, directory: Path) -> None:
+        safe = "".join(ch if ch.isalnum() else "-" for ch in MODEL_ID)
+        self.path = directory / f"embeddings-{safe}.npz"
+        self._vectors: dict[str, NDArray[np.float32]] = {}
+        if self.path.is_file():
+            try:
+                with np.load(self.path, allow_pickle=False) as data:
+                    keys, matrix = data["keys"], data["vectors"]
+                    if matrix.shape[1:] == (DIMENSIONS,):
+                        self._vectors = {str(k): v for k, v in zip(keys, matrix, strict=True)}
+            except (OSError, ValueError, KeyError):
+                self._vectors = {}
 
-    def _closest(self, word: str, extra: frozenset[str]) -> str | None:
-        candidates = [
-            w
-            for w in (*self._raw_words, *extra)
-            if abs(len(w) - len(word)) <= 2 and (w[0] == word[0] or w[1:3] == word[1:3])
-        ]
-        found = difflib.get_close_matches(word, candidates, n=1, cutoff=FUZZY_CUTOFF)
-        return found[0] if found else None
+    @staticmethod
+    def _key(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()
 
-    def scores(self, groups: Iterable[TermGroup]) -> list[float]:
-        """Per passage: each group adds its best-matching word in full and the rest at `GROUP_REST`, so a
-        topic with many synonyms counts about once, like a topic the documents name in one word."""
-        totals = [0.0] * len(self.passages)
-        for weight, stems in groups:
-            columns = [self._column(s) for s in stems if s in self.vocabulary]
-            if not columns:
-                continue
-            for i, parts in enumerate(zip(*columns, strict=True)):
-                best = max(parts)
-                if best > 0:
-                    totals[i] += weight * (best + GROUP_REST * (sum(parts) - best))
-        results: list[float] = []
-        for i, passage in enumerate(self.passages):
-            score = totals[i]
-            if passage.promotional:
-                score *= PROMOTIONAL_FACTOR
-            results.append(score)
-        return results
+    def vectors(self, texts: Sequence[str], encoder: Encoder) -> NDArray[np.float32]:
+        keys = [self._key(t) for t in texts]
+        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._vectors}
+        for key, text in missing.items():
+            self._vectors[key] = encoder.encode(text)
+        if missing:
+            self._save()
+        return np.stack([self._vectors[k] for k in keys]) if keys else np.zeros((0, DIMENSIONS), np.float32)
+
+    def _save(self) -> None:
+        # the newest vectors are kept (several knowledge folders may share the cache), up to a bound
+        kept = dict(list(self._vectors.items())[-MAX_STORED_VECTORS:])
+        try:
+            _atomic_savez(self.path, {"keys": np.array(list(kept)), "vectors": np.stack(list(kept.values()))})
+        except OSError as exc:
+            log.warning(
+                "could not write the embedding cache", extra={"path": str(self.path), "error": str(exc)}
+            )
+
+
+def _folder_tag(directory: Path) -> str:
+    return hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:8]
+
+
+def index_path(cache_dir: Path, directory: Path, key: str) -> Path:
+    """One file per knowledge folder and content: `knowledge-<folder>-<content key>.npz`."""
+    return cache_dir / f"knowledge-{_folder_tag(directory)}-{key[:24]}.npz"
+
+
+def folder_indexes(cache_dir: Path, directory: Path) -> list[Path]:
+    return list(cache_dir.glob(f"knowledge-{_folder_tag(directory)}-*.npz"))
+
+
+def older_indexes(cache_dir: Path, directory: Path, keep: Path) -> list[Path]:
+    """Indexes of the same knowledge folder built from other content; other folders' indexes are not."""
+    return [p for p in folder_indexes(cache_dir, directory) if p != keep]
+
+
+def remove_stale(cache_dir: Path, directory: Path, keep: Path) -> None:
+    for old in older_indexes(cache_dir, directory, keep):
+        old.unlink(missing_ok=True)

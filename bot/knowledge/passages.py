@@ -3,8 +3,9 @@
 A passage is a document's natural unit: a paragraph, with its heading when the heading directly
 precedes it; a block too long to quote (a document written one sentence per line, with no blank lines)
 is cut into its lines, and a line too long into sentences. Every passage's text is a verbatim slice of
-its document. The heading (for a second paragraph) and the neighbouring sentences (for a
-one-sentence passage) are kept as *context*: indexed with a lower weight, never quoted.
+its document. A passage's id is `<document id>#<position>`: stable while its document is unchanged, and
+the question bank never names it directly (bank entries quote an anchor from the text instead, resolved
+at every build), so editing a document cannot silently re-point bank questions.
 """
 
 from __future__ import annotations
@@ -33,9 +34,30 @@ class Passage:
     stance: str = "neutral"
     label: str = ""
     section: str = ""  # the heading this passage sits under, if any
-    context: str = ""  # neighbouring text that helps ranking (never quoted)
     position: int = 0  # order within its document
     promotional: bool = False  # part of a closing sales pitch
+
+    @property
+    def id(self) -> str:
+        return f"{self.doc}#{self.position}"
+
+    @property
+    def body(self) -> str:
+        """The text without its heading line."""
+        if self.section and self.text.startswith(self.section):
+            rest = self.text[len(self.section) :].strip()
+            return rest or self.text
+        return self.text
+
+    @property
+    def sentences(self) -> list[str]:
+        """The body's sentences, each verbatim: what an answer quotes."""
+        return [s for block in self.body.split("\n") if block.strip() for s in split_sentences(block.strip())]
+
+    @property
+    def preview(self) -> str:
+        text = " ".join(self.body.split())
+        return text if len(text) <= 70 else text[:69].rstrip() + "…"
 
 
 def is_heading(block: str) -> bool:
@@ -84,6 +106,47 @@ def _units(block: str) -> list[str]:
     return units
 
 
+def _grouped(
+    document: Document, raw: list[tuple[str, str, bool]], promotional_at: int
+) -> list[tuple[str, str, bool]]:
+    """Units joined into the document's natural paragraphs where its metadata says so: a whole section
+    under one heading, or the lines from one paragraph start to the next. A joined passage is the
+    verbatim slice of the document from its first unit to its last, never longer than the cap, and a
+    sales pitch is never joined to advice."""
+    if not document.whole_sections and not document.paragraph_starts:
+        return raw
+    offsets: list[int] = []
+    cursor = 0
+    for text, _, _ in raw:
+        at = document.text.find(text, cursor)
+        offsets.append(at)
+        cursor = max(cursor, at + len(text)) if at >= 0 else cursor
+    groups: list[list[int]] = []
+    for index, (text, section, _) in enumerate(raw):
+        starts = any(anchor in text for anchor in document.paragraph_starts)
+        previous = raw[index - 1] if index else None
+        same_section = document.whole_sections and previous is not None and section and previous[1] == section
+        pitch_boundary = promotional_at >= 0 and offsets[index] >= promotional_at > offsets[index - 1]
+        joins = groups and not starts and not pitch_boundary and offsets[index] >= 0
+        joins = joins and (same_section or (bool(document.paragraph_starts) and not document.whole_sections))
+        if joins:
+            first = groups[-1][0]
+            end = offsets[index] + len(text)
+            if offsets[first] >= 0 and end - offsets[first] <= MAX_PASSAGE_CHARS:
+                groups[-1].append(index)
+                continue
+        groups.append([index])
+    merged: list[tuple[str, str, bool]] = []
+    for group in groups:
+        first, last = group[0], group[-1]
+        if len(group) == 1:
+            merged.append(raw[first])
+            continue
+        text = document.text[offsets[first] : offsets[last] + len(raw[last][0])]
+        merged.append((text, raw[first][1], False))
+    return merged
+
+
 def passages_of(document: Document) -> list[Passage]:
     blocks = [b.strip() for b in _BLOCK_SPLIT.split(document.text.replace("\r\n", "\n")) if b.strip()]
     promotional_at = document.text.find(document.promotional_from) if document.promotional_from else -1
@@ -107,16 +170,9 @@ def passages_of(document: Document) -> list[Passage]:
     if pending_heading is not None:
         raw.append((pending_heading, section, False))
 
+    raw = _grouped(document, raw, promotional_at)
     passages: list[Passage] = []
     for index, (text, heading, _) in enumerate(raw):
-        single_line = "\n" not in text and len(text) < 400
-        context_parts = [heading] if heading and heading not in text else []
-        if single_line:
-            # a lone sentence leans on its neighbours for what it is about
-            if index > 0:
-                context_parts.append(raw[index - 1][0])
-            if index + 1 < len(raw):
-                context_parts.append(raw[index + 1][0])
         offset = document.text.find(text)
         passages.append(
             Passage(
@@ -127,7 +183,6 @@ def passages_of(document: Document) -> list[Passage]:
                 stance=document.stance,
                 label=document.label,
                 section=heading,
-                context="\n".join(context_parts),
                 position=index,
                 promotional=promotional_at >= 0 and offset >= promotional_at,
             )
