@@ -657,8 +657,13 @@ class ReminderService:
             if pressed is None or pressed.status == ReminderStatus.CANCELLED.value:
                 return _private_error("That reminder is no longer active.")
         zone = self.delivery_zone(conversation, reported_zone)
-        change = self._refresh_change(conversation, "done", pressed, zone, self.clock(), undoable=True)
-        applied = self.store.apply(conversation.platform, conversation.user, change, now=self.clock())
+        for _ in range(2):  # a "done" that raced another one reads again and finds what that one set
+            change = self._refresh_change(conversation, "done", pressed, zone, self.clock(), undoable=True)
+            applied = self.store.apply(conversation.platform, conversation.user, change, now=self.clock())
+            if applied.changed or applied.added or applied.twin or not applied.missed:
+                break
+            if pressed is not None:
+                pressed = self.store.owned(pressed.id, conversation.platform, conversation.user)
         text = "Nice work on the new photo! " + _refresh_summary(applied, zone, new_photo=False)
         actions: list[Action] = []
         if applied.added is not None:
@@ -707,20 +712,22 @@ class ReminderService:
         repeating = pressed is not None and bool(pressed.recurrence)
         repeating = repeating or any(is_repeating_refresh(r) for r in active)
         add = None
-        if twin is None and not repeating:
-            if pressed is not None and pressed.kind == ReminderKind.REMINDER.value:
-                edits.append(
-                    Edit(pressed.id, RowState.of(pressed), RowState(ReminderStatus.PENDING.value, next_due))
-                )
-            else:
-                add = NewReminder(
-                    conversation.platform,
-                    conversation.workspace,
-                    conversation.channel,
-                    conversation.user,
-                    DEFAULT_TEXT,
-                    next_due,
-                )
+        movable = pressed is not None and pressed.kind == ReminderKind.REMINDER.value and pressed is not twin
+        if pressed is not None and movable and twin is None and not repeating:
+            edits.append(
+                Edit(pressed.id, RowState.of(pressed), RowState(ReminderStatus.PENDING.value, next_due))
+            )
+        elif not repeating:
+            # The store looks for the twin again under the person's lock: a "done" said at the same moment
+            # elsewhere may have set it.
+            add = NewReminder(
+                conversation.platform,
+                conversation.workspace,
+                conversation.channel,
+                conversation.user,
+                DEFAULT_TEXT,
+                next_due,
+            )
         return Change(
             action, tuple(edits), add, twin=_is_next_refresh, cap=self.max_active, undoable=undoable
         )
@@ -979,7 +986,7 @@ def _refresh_summary(applied: Applied, zone: ZoneInfo | None, *, new_photo: bool
 
 
 def _numbers(records: Sequence[ReminderRecord]) -> str:
-    return ", ".join(f"#{r.id}" for r in records)
+    return ", ".join(f"#{number}" for number in sorted(r.id for r in records))
 
 
 def _count(n: int) -> str:
