@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from bot.brain import Brain
-from bot.commands import COMMANDS, commands_markdown, help_reply, match_command, slack_usage_hint
+from bot.commands import COMMANDS, commands_markdown, help_reply, match_command, slack_usage_hint, typed_form
 from bot.config import Config
-from bot.messages import Conversation, Incoming, ReplyKind
+from bot.messages import Action, ActionId, Conversation, Incoming, ReplyKind
 from tests.conftest import PROJECT_ROOT
 
 # One message a person would type for each command.
@@ -83,3 +83,18 @@ def test_the_slack_manifest_usage_hint_is_generated_from_the_registry() -> None:
 def test_readme_carries_the_generated_command_table() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     assert commands_markdown() in readme, "regenerate README's command table from bot.commands"
+
+
+@pytest.mark.parametrize(
+    ("action", "command"),
+    [
+        (Action("Yes, cancel all 3", ActionId.CONFIRM, "4"), "yes / no"),
+        (Action("No, keep them", ActionId.DECLINE, "4"), "yes / no"),
+        (Action("Undo", ActionId.UNDO, "9"), "undo"),
+        (Action("Review my new photo", ActionId.REVIEW_PHOTO, "12"), "check"),
+        (Action("Cancel #3", ActionId.CANCEL, "3"), "cancel"),
+    ],
+)
+def test_every_button_has_a_typed_form_for_the_console(action: Action, command: str) -> None:
+    matched = match_command(Incoming(ALICE, typed_form(action)))
+    assert matched is not None and matched.command.name == command
