@@ -109,23 +109,29 @@ Command = (
     | WorkspaceInterval
 )
 
+_POLITE = (
+    r"(?:(?:please|pls|can you|could you|would you|hey|ok|okay|oops|oh no|sorry|wait|never\s?mind)[,!]?\s+)*"
+)
+_PLEASE = r"(?:,?\s+please)?"
 _SET = re.compile(
     r"^(?:(?:please|pls|can you|could you|hey)\s+)*"
-    r"(?:remind\s+me|set\s+(?:a\s+|me\s+a\s+)?reminder)\b\s*(?P<rest>.*)$"
+    # "set reminder 4 to friday" moves #4 (below); "set a reminder for 4pm" sets one.
+    r"(?:remind\s+me|set\s+(?:a\s+|me\s+a\s+)?reminder(?!\s+#?\d+\s+(?:to|for)\b))\b\s*(?P<rest>.*)$"
 )
 _LIST = re.compile(
     r"^(?:(?:list|show|see|view)\s+)?(?:(?:all\s+)?my\s+|all\s+)?reminders$|^what are my reminders$"
 )
 _CANCEL = re.compile(r"^(?:cancel|delete|remove|stop)(?:\s+(?:my\s+)?reminder)?(?:\s+#?(?P<id>\d+))?$")
 _CANCEL_ALL = re.compile(
-    r"^(?:(?:please|pls)\s+)?(?:cancel|delete|remove|clear|stop|drop)\s+"
-    r"(?:(?:all|every(?:thing)?)(?:\s+of)?(?:\s+(?:my|the|them|those))?(?:\s+reminders?)?|(?:my|the)\s+reminders)"
-    r"(?:\s+please)?$"
+    rf"^{_POLITE}(?:cancel|delete|remove|clear|stop|drop|wipe|erase|get\s+rid\s+of)\s+"
+    r"(?:(?:all|every(?:thing)?)(?:\s+of)?(?:\s+(?:my|the|them|those))?(?:\s+reminders?)?"
+    r"|(?:my|the)\s+reminders|(?:them|my\s+reminders|the\s+reminders)\s+all)" + _PLEASE + "$"
 )
 _CONFIRM = re.compile(
     r"^(?:(?P<yes>yes|yep|yeah|yup|y|sure|confirm(?:ed)?|do it)"
-    r"(?:,?\s+(?:please|do it|i'm sure|cancel (?:them|all|everything|all of them)))?"
-    r"|(?P<no>no|nope|nah|n|no thanks|no thank you|keep (?:them|my reminders|all)|never\s?mind|don't))$"
+    r"(?:,?\s+(?:please|do it|i'm sure|go ahead|cancel (?:them|all|everything|all of them)(?: all)?))*"
+    r"|(?P<no>(?:no|nope|nah|n)(?:,?\s+(?:thanks|thank you|keep (?:them|my reminders|all|it)|don't))*"
+    r"|keep (?:them|my reminders|all|it)|never\s?mind|don't))$"
 )
 
 
@@ -135,21 +141,23 @@ def _numbered(group: str) -> str:
 
 
 _POSTPONE = re.compile(
-    r"^(?:(?:postpone|delay|defer|put\s+off|push(?:\s+back)?)" + _numbered("id") + r"(?:\s+(?:back|later))?"
+    rf"^{_POLITE}(?:(?:postpone|delay|defer|put\s+off|push(?:\s+back)?)"
+    + _numbered("id")
+    + r"(?:\s+(?:back|later))?"
     # "move 3 back a week" postpones; "move 3 to friday" is a move.
     r"|(?:move|bump)" + _numbered("moved") + r"\s+(?:back|later)"
     # Without a number only "postpone" itself, followed by a length: "postpone my shoot?" stays a question.
-    r"|postpone(?:\s+(?:it|that|(?:my|the)\s+(?:last\s+)?reminder))?"
+    r"|(?:push\s+(?:it|that)\s+back|postpone(?:\s+(?:it|that|(?:my|the)\s+(?:last\s+)?reminder))?)"
     r"(?=$|\s+(?:by|for|until|till)\s|\s+(?:\d|an?\s|one\s|a\s+couple|a\s+few|half)))"
     r"(?:\s+(?:by|for))?(?:\s+(?P<length>\S.*))?$"
 )
 _MOVE = re.compile(
-    r"^(?:move|change|reschedule|edit|update)(?:\s+the\s+(?:time|date|day)\s+of)?"
+    rf"^{_POLITE}(?:move|change|reschedule|edit|update|set)(?:\s+the\s+(?:time|date|day)\s+of)?"
     + _numbered("id")
     + r"(?:'s\s+(?:time|date|day))?\s+(?:(?:to|for|until|till|on|at|into)\s+)?(?P<when>\S.*)$"
 )
 _UNDO = re.compile(
-    r"^(?:(?:oops|oh no|please|pls)[,!]?\s+)*(?:undo|revert|take\s+(?:that|it)\s+back)"
+    rf"^{_POLITE}(?:undo|revert|take\s+(?:that|it)\s+back)"
     r"(?:\s+(?:that|it|this|(?:the|my)\s+last\s+(?:change|one|thing)|last\s+change))?(?:\s+please)?$"
 )
 _SNOOZE = re.compile(

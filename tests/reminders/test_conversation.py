@@ -15,6 +15,7 @@ import pytest
 from bot.brain import Brain
 from bot.config import BUNDLED_KNOWLEDGE_DIR, Config
 from bot.messages import ActionEvent, ActionId, Conversation, Incoming, Reply, ReplyKind
+from bot.reminders import commands as cmd
 from bot.reminders.delivery import SenderRegistry
 from bot.reminders.scheduler import Scheduler
 from bot.reminders.service import AvatarSighting, ReminderService
@@ -86,6 +87,49 @@ def at_once(count: int, work: Callable[[int], T]) -> list[T]:
 
 def services(database_url: str, clock: FakeClock, count: int) -> list[ReminderService]:
     return [ReminderService(database_url, clock=clock) for _ in range(count)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("cancel all my reminders", cmd.CancelAll()),
+        ("Could you delete all of my reminders please", cmd.CancelAll()),
+        ("get rid of all my reminders", cmd.CancelAll()),
+        ("cancel them all", cmd.CancelAll()),
+        ("yes, cancel them", cmd.Confirm(yes=True)),
+        ("yeah go ahead", cmd.Confirm(yes=True)),
+        ("nope, keep them", cmd.Confirm(yes=False)),
+        ("move 3 to next spring", cmd.MoveReminder(3, "next spring")),
+        ("change reminder 3 to 15 january", cmd.MoveReminder(3, "15 january")),
+        ("can you reschedule #3 for tomorrow at 10am", cmd.MoveReminder(3, "tomorrow at 10am")),
+        ("set reminder 3 to friday", cmd.MoveReminder(3, "friday")),
+        ("push reminder 5 back a month", cmd.PostponeReminder(5, "a month")),
+        ("postpone 5 by 2 weeks", cmd.PostponeReminder(5, "2 weeks")),
+        ("move 5 back 3 days", cmd.PostponeReminder(5, "3 days")),
+        ("push it back a week", cmd.PostponeReminder(None, "a week")),
+        ("postpone", cmd.PostponeReminder(None, None)),
+        ("undo", cmd.Undo()),
+        ("oops, undo that", cmd.Undo()),
+        ("set a reminder for 4pm tomorrow", cmd.SetReminder("for 4pm tomorrow")),
+    ],
+)
+def test_the_phrases_people_use(text: str, expected: cmd.Command) -> None:
+    assert cmd.parse_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "postpone my photo shoot?",
+        "should I delay my headshot session?",
+        "how do I undo a bad photo edit?",
+        "move to a new studio",
+        "ok",
+        "cancelled",
+    ],
+)
+def test_questions_that_look_like_these_commands_stay_questions(text: str) -> None:
+    assert cmd.parse_command(text) is None
 
 
 # --- cancel all -------------------------------------------------------------------------------------------
