@@ -98,3 +98,21 @@ def test_readme_carries_the_generated_command_table() -> None:
 def test_every_button_has_a_typed_form_for_the_console(action: Action, command: str) -> None:
     matched = match_command(Incoming(ALICE, typed_form(action)))
     assert matched is not None and matched.command.name == command
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("cancel", {"reminder": 3}),
+        ("cancel all", {}),
+        ("postpone", {"reminder": 5, "by": "a month"}),
+        ("postpone", {"reminder": 5}),
+        ("move", {"reminder": 3, "when": "next spring"}),
+        ("undo", {}),
+    ],
+)
+def test_a_slash_form_becomes_text_its_command_reads(name: str, values: dict[str, object]) -> None:
+    command = next(c for c in COMMANDS if c.name == name)
+    assert command.slash is not None
+    matched = match_command(Incoming(ALICE, command.slash.chat_text(values)))
+    assert matched is not None and matched.command.name == name
