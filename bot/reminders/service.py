@@ -700,11 +700,8 @@ class ReminderService:
         twin = next((r for r in active if _is_next_refresh(r) and r.due_at == next_due), None)
         if pressed is not None and _is_next_refresh(pressed) and pressed.due_at == next_due:
             twin = pressed
-        closing = [
-            r
-            for r in active
-            if is_pending_refresh(r) and r is not twin and r.id != getattr(pressed, "id", None)
-        ]
+        keep = {r.id for r in (twin, pressed) if r is not None}
+        closing = [r for r in active if is_pending_refresh(r) and r.id not in keep]
         edits = [
             Edit(r.id, RowState.of(r), replace(RowState.of(r), status=ReminderStatus.DONE.value))
             for r in closing
@@ -712,8 +709,12 @@ class ReminderService:
         repeating = pressed is not None and bool(pressed.recurrence)
         repeating = repeating or any(is_repeating_refresh(r) for r in active)
         add = None
-        movable = pressed is not None and pressed.kind == ReminderKind.REMINDER.value and pressed is not twin
-        if pressed is not None and movable and twin is None and not repeating:
+        if (
+            pressed is not None
+            and pressed.kind == ReminderKind.REMINDER.value
+            and twin is None
+            and not repeating
+        ):
             edits.append(
                 Edit(pressed.id, RowState.of(pressed), RowState(ReminderStatus.PENDING.value, next_due))
             )
