@@ -14,10 +14,12 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock, utc_now
-from bot.commands import PHOTO_PLATFORMS, help_reply, match_command
+from bot.commands import PHOTO_PLATFORMS, help_reply, match_command, typed_form
 from bot.config import Config
 from bot.messages import (
+    Action,
     ActionEvent,
+    ActionId,
     Attachment,
     Conversation,
     Incoming,
@@ -83,6 +85,12 @@ class Brain:
 
     def handle_action(self, event: ActionEvent) -> list[Reply]:
         started = time.perf_counter()
+        if event.action_id == ActionId.REVIEW_PHOTO:
+            # The button does what its typed form does ("check my avatar"), on every platform.
+            incoming = Incoming(
+                event.conversation, typed_form(Action("", ActionId.REVIEW_PHOTO, event.value))
+            )
+            return self.handle(incoming)
         try:
             handled = self.reminders.handle_action(event)
             replies = [error_reply("That button is no longer active.")] if handled is None else handled

@@ -189,6 +189,27 @@ COMMANDS: tuple[ChatCommand, ...] = (
         _reminder("cancel"),
         "cancel N",
         "cancel reminder N",
+        slash=SlashForm(
+            "cancel",
+            "Cancel one of your reminders",
+            "cancel",
+            (Option("reminder", "its number", kind="number"),),
+        ),
+    ),
+    ChatCommand(
+        "cancel all",
+        reminder_grammar.RULES["cancel all"].pattern,
+        _reminder("cancel all"),
+        "cancel all my reminders",
+        "cancel every reminder of yours, once you confirm (a button or “yes”, within 10 minutes)",
+        slash=SlashForm("cancel-all", "Cancel all your reminders (asks you to confirm first)", "cancel all"),
+    ),
+    ChatCommand(
+        "yes / no",
+        reminder_grammar.RULES["yes / no"].pattern,
+        _reminder("yes / no"),
+        "yes / no",
+        "answer my question (“cancel all 3 of your reminders?”)",
     ),
     ChatCommand(
         "snooze",
@@ -198,11 +219,55 @@ COMMANDS: tuple[ChatCommand, ...] = (
         "postpone reminder N",
     ),
     ChatCommand(
+        "postpone",
+        reminder_grammar.RULES["postpone"].pattern,
+        _reminder("postpone"),
+        "push reminder N back a month / postpone N by 2 weeks",
+        "postpone reminder N from when it is due (never earlier); default a month",
+        slash=SlashForm(
+            "postpone",
+            "Postpone one of your reminders (never earlier)",
+            "postpone",
+            (
+                Option("reminder", "its number", kind="number"),
+                Option("by", "e.g. a month, 2 weeks, until next friday", required=False, max_length=200),
+            ),
+        ),
+    ),
+    ChatCommand(
+        "move",
+        reminder_grammar.RULES["move"].pattern,
+        _reminder("move"),
+        "move N to next spring / change reminder N to 15 january",
+        "a new time for reminder N, earlier or later",
+        slash=SlashForm(
+            "move",
+            "Give one of your reminders a new time, earlier or later",
+            "move",
+            (
+                Option("reminder", "its number", kind="number"),
+                Option(
+                    "when", "e.g. next spring, 15 january, tomorrow at 10am", prefix="to ", max_length=200
+                ),
+            ),
+        ),
+    ),
+    ChatCommand(
         "done",
         reminder_grammar.RULES["done"].pattern,
         _reminder("done"),
         "done",
-        "you updated your photo: I remind you again in a year or two",
+        "you updated your photo: I close your pending refresh reminders and remind you again in a year "
+        "or two",
+    ),
+    ChatCommand(
+        "undo",
+        reminder_grammar.RULES["undo"].pattern,
+        _reminder("undo"),
+        "undo",
+        "take back your last change to your reminders (set, cancel, cancel all, move, snooze, postpone, "
+        "done), once, within a day",
+        slash=SlashForm("undo", "Take back your last change to your reminders", "undo"),
     ),
     ChatCommand(
         "opt",
@@ -282,6 +347,14 @@ def typed_form(action: Action) -> str:
             return "done"
         case ActionId.CANCEL:
             return f"cancel {reminder}"
+        case ActionId.CONFIRM:
+            return "yes"
+        case ActionId.DECLINE:
+            return "no"
+        case ActionId.UNDO:
+            return "undo"
+        case ActionId.REVIEW_PHOTO:
+            return "check my avatar"
     return action.label
 
 

@@ -50,6 +50,9 @@ class Incoming:
     user_timezone: str | None = None  # IANA name when the platform knows it
     user_is_admin: bool = False  # may change workspace settings (Slack admin, Discord Manage Server)
     user_name: str | None = None
+    # The user's language and country as the platform reports it ("en-US", "de"): the day/month order of
+    # a date like 3/1/2027.
+    user_locale: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,10 @@ class ActionId(StrEnum):
     SNOOZE = "snooze"
     DONE = "done"
     CANCEL = "cancel"
+    CONFIRM = "confirm"  # value: the question's id ("cancel all?": yes)
+    DECLINE = "decline"  # value: the question's id (no)
+    UNDO = "undo"  # value: the change's id (only while it is the user's last one)
+    REVIEW_PHOTO = "review_photo"  # offered when a new profile photo was noticed
 
 
 class Status(StrEnum):

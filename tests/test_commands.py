@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from bot.brain import Brain
-from bot.commands import COMMANDS, commands_markdown, help_reply, match_command, slack_usage_hint
+from bot.commands import COMMANDS, commands_markdown, help_reply, match_command, slack_usage_hint, typed_form
 from bot.config import Config
-from bot.messages import Conversation, Incoming, ReplyKind
+from bot.messages import Action, ActionId, Conversation, Incoming, ReplyKind
 from tests.conftest import PROJECT_ROOT
 
 # One message a person would type for each command.
@@ -22,8 +22,13 @@ EXAMPLES = {
     "remind": "please remind me in 18 months to update my photo",
     "reminders": "show my reminders",
     "cancel": "cancel 3",
+    "cancel all": "cancel all my reminders",
+    "yes / no": "yes",
     "snooze": "snooze 3 1 month",
+    "postpone": "push reminder 5 back a month",
+    "move": "move 3 to next spring",
     "done": "I've updated my photo",
+    "undo": "undo",
     "opt": "opt out of suggestions",
     "timezone": "timezone New York",
     "refresh interval": "refresh interval 18 months",
@@ -78,3 +83,36 @@ def test_the_slack_manifest_usage_hint_is_generated_from_the_registry() -> None:
 def test_readme_carries_the_generated_command_table() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     assert commands_markdown() in readme, "regenerate README's command table from bot.commands"
+
+
+@pytest.mark.parametrize(
+    ("action", "command"),
+    [
+        (Action("Yes, cancel all 3", ActionId.CONFIRM, "4"), "yes / no"),
+        (Action("No, keep them", ActionId.DECLINE, "4"), "yes / no"),
+        (Action("Undo", ActionId.UNDO, "9"), "undo"),
+        (Action("Review my new photo", ActionId.REVIEW_PHOTO, "12"), "check"),
+        (Action("Cancel #3", ActionId.CANCEL, "3"), "cancel"),
+    ],
+)
+def test_every_button_has_a_typed_form_for_the_console(action: Action, command: str) -> None:
+    matched = match_command(Incoming(ALICE, typed_form(action)))
+    assert matched is not None and matched.command.name == command
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("cancel", {"reminder": 3}),
+        ("cancel all", {}),
+        ("postpone", {"reminder": 5, "by": "a month"}),
+        ("postpone", {"reminder": 5}),
+        ("move", {"reminder": 3, "when": "next spring"}),
+        ("undo", {}),
+    ],
+)
+def test_a_slash_form_becomes_text_its_command_reads(name: str, values: dict[str, object]) -> None:
+    command = next(c for c in COMMANDS if c.name == name)
+    assert command.slash is not None
+    matched = match_command(Incoming(ALICE, command.slash.chat_text(values)))
+    assert matched is not None and matched.command.name == name

@@ -29,9 +29,36 @@ class CancelReminder:
 
 
 @dataclass(frozen=True)
+class CancelAll:
+    pass
+
+
+@dataclass(frozen=True)
+class Confirm:
+    yes: bool  # the answer to the bot's open question ("cancel all?")
+
+
+@dataclass(frozen=True)
 class SnoozeReminder:
     reminder_id: int | None
     duration: str | None
+
+
+@dataclass(frozen=True)
+class PostponeReminder:
+    reminder_id: int | None  # None: the one delivered last
+    length: str | None  # "a month", "2 weeks", "until friday"; None: a month
+
+
+@dataclass(frozen=True)
+class MoveReminder:
+    reminder_id: int
+    when: str  # any "when": earlier or later
+
+
+@dataclass(frozen=True)
+class Undo:
+    pass
 
 
 @dataclass(frozen=True)
@@ -68,7 +95,12 @@ Command = (
     SetReminder
     | ListReminders
     | CancelReminder
+    | CancelAll
+    | Confirm
     | SnoozeReminder
+    | PostponeReminder
+    | MoveReminder
+    | Undo
     | Done
     | OptSuggestions
     | SetTimezone
@@ -77,14 +109,57 @@ Command = (
     | WorkspaceInterval
 )
 
+_POLITE = (
+    r"(?:(?:please|pls|can you|could you|would you|hey|ok|okay|oops|oh no|sorry|wait|never\s?mind)[,!]?\s+)*"
+)
+_PLEASE = r"(?:,?\s+please)?"
 _SET = re.compile(
     r"^(?:(?:please|pls|can you|could you|hey)\s+)*"
-    r"(?:remind\s+me|set\s+(?:a\s+|me\s+a\s+)?reminder)\b\s*(?P<rest>.*)$"
+    # "set reminder 4 to friday" moves #4 (below); "set a reminder for 4pm" sets one.
+    r"(?:remind\s+me|set\s+(?:a\s+|me\s+a\s+)?reminder(?!\s+#?\d+\s+(?:to|for)\b))\b\s*(?P<rest>.*)$"
 )
 _LIST = re.compile(
     r"^(?:(?:list|show|see|view)\s+)?(?:(?:all\s+)?my\s+|all\s+)?reminders$|^what are my reminders$"
 )
 _CANCEL = re.compile(r"^(?:cancel|delete|remove|stop)(?:\s+(?:my\s+)?reminder)?(?:\s+#?(?P<id>\d+))?$")
+_CANCEL_ALL = re.compile(
+    rf"^{_POLITE}(?:cancel|delete|remove|clear|stop|drop|wipe|erase|get\s+rid\s+of)\s+"
+    r"(?:(?:all|every(?:thing)?)(?:\s+of)?(?:\s+(?:my|the|them|those))?(?:\s+reminders?)?"
+    r"|(?:my|the)\s+reminders|(?:them|my\s+reminders|the\s+reminders)\s+all)" + _PLEASE + "$"
+)
+_CONFIRM = re.compile(
+    r"^(?:(?P<yes>yes|yep|yeah|yup|y|sure|confirm(?:ed)?|do it)"
+    r"(?:,?\s+(?:please|do it|i'm sure|go ahead|cancel (?:them|all|everything|all of them)(?: all)?))*"
+    r"|(?P<no>(?:no|nope|nah|n)(?:,?\s+(?:thanks|thank you|keep (?:them|my reminders|all|it)|don't))*"
+    r"|keep (?:them|my reminders|all|it)|never\s?mind|don't))$"
+)
+
+
+def _numbered(group: str) -> str:
+    """ "5", "#5", "reminder 5", "my reminder #5", captured as `group`."""
+    return rf"(?:\s+(?:my\s+)?reminder)?\s+#?(?P<{group}>\d+)"
+
+
+_POSTPONE = re.compile(
+    rf"^{_POLITE}(?:(?:postpone|delay|defer|put\s+off|push(?:\s+back)?)"
+    + _numbered("id")
+    + r"(?:\s+(?:back|later))?"
+    # "move 3 back a week" postpones; "move 3 to friday" is a move.
+    r"|(?:move|bump)" + _numbered("moved") + r"\s+(?:back|later)"
+    # Without a number only "postpone" itself, followed by a length: "postpone my shoot?" stays a question.
+    r"|(?:push\s+(?:it|that)\s+back|postpone(?:\s+(?:it|that|(?:my|the)\s+(?:last\s+)?reminder))?)"
+    r"(?=$|\s+(?:by|for|until|till)\s|\s+(?:\d|an?\s|one\s|a\s+couple|a\s+few|half)))"
+    r"(?:\s+(?:by|for))?(?:\s+(?P<length>\S.*))?$"
+)
+_MOVE = re.compile(
+    rf"^{_POLITE}(?:move|change|reschedule|edit|update|set)(?:\s+the\s+(?:time|date|day)\s+of)?"
+    + _numbered("id")
+    + r"(?:'s\s+(?:time|date|day))?\s+(?:(?:to|for|until|till|on|at|into)\s+)?(?P<when>\S.*)$"
+)
+_UNDO = re.compile(
+    rf"^{_POLITE}(?:undo|revert|take\s+(?:that|it)\s+back)"
+    r"(?:\s+(?:that|it|this|(?:the|my)\s+last\s+(?:change|one|thing)|last\s+change))?(?:\s+please)?$"
+)
 _SNOOZE = re.compile(
     r"^snooze(?:\s+(?:reminder\s+)?#?(?P<id>\d+))?(?:\s+(?:for\s+|by\s+|until\s+)?(?P<duration>\D.*|\d+\s*\D.*))?$"
 )
@@ -128,6 +203,16 @@ def _snooze(typed: str, match: re.Match[str]) -> Command:
     return SnoozeReminder(reminder_id, duration)
 
 
+def _postpone(typed: str, match: re.Match[str]) -> Command:
+    length = match.group("length")
+    number = match.group("id") or match.group("moved")
+    return PostponeReminder(int(number) if number else None, length.strip() if length else None)
+
+
+def _move(typed: str, match: re.Match[str]) -> Command:
+    return MoveReminder(int(match.group("id")), match.group("when").strip())
+
+
 def _timezone(typed: str, match: re.Match[str]) -> Command:
     zone = match.group("zone")
     # Zone names are case-sensitive ("Europe/Berlin"); take them from the original text.
@@ -152,7 +237,12 @@ RULES: dict[str, Rule] = {
     "remind": Rule(_SET, _set),
     "reminders": Rule(_LIST, lambda typed, m: ListReminders()),
     "cancel": Rule(_CANCEL, lambda typed, m: CancelReminder(int(m.group("id")) if m.group("id") else None)),
+    "cancel all": Rule(_CANCEL_ALL, lambda typed, m: CancelAll()),
+    "yes / no": Rule(_CONFIRM, lambda typed, m: Confirm(yes=m.group("yes") is not None)),
     "snooze": Rule(_SNOOZE, _snooze),
+    "postpone": Rule(_POSTPONE, _postpone),
+    "move": Rule(_MOVE, _move),
+    "undo": Rule(_UNDO, lambda typed, m: Undo()),
     "done": Rule(_DONE, lambda typed, m: Done()),
     "opt": Rule(_OPT, lambda typed, m: OptSuggestions(opt_out=m.group("direction") != "in")),
     "timezone": Rule(_TIMEZONE, _timezone),

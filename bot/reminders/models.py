@@ -50,11 +50,13 @@ class ReminderStatus(StrEnum):
     DELIVERED = "delivered"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    DONE = "done"  # a refresh reminder closed because the photo was updated ("done", or a new avatar seen)
 
 
 class ReminderKind(StrEnum):
     REMINDER = "reminder"  # set by the user (or an operator)
     SUGGESTION = "suggestion"  # the bot noticed an old profile photo
+    PHOTO_REVIEW = "photo_review"  # the bot noticed a new profile photo and offers to review it
 
 
 ACTIVE_STATUSES = (ReminderStatus.PENDING.value, ReminderStatus.CLAIMED.value)
@@ -119,3 +121,54 @@ class AvatarSightingRow(Base):
     avatar_hash: Mapped[str] = mapped_column(String(128))
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReminderChange(Base):
+    """A person's last change to their reminders, so "undo" can put it back (one row per person is kept).
+
+    `edits` is JSON: for every reminder the change touched, its state before and after (a reminder the
+    change created has "cancelled" as its state before). Undo restores a reminder only while it is still in
+    its "after" state, so a delivery or another change that happened since is never overwritten.
+    """
+
+    __tablename__ = "reminder_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    user: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(32))
+    edits: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (Index("ix_reminder_changes_owner", "user", "platform"),)
+
+
+class Confirmation(Base):
+    """A question the bot asked before doing something it cannot take back alone ("cancel all"): answered
+    once, by a button or a typed "yes"/"no", until `expires_at`."""
+
+    __tablename__ = "confirmations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    user: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(32))
+    reminder_ids: Mapped[str] = mapped_column(Text)  # JSON list: exactly the reminders the question named
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (Index("ix_confirmations_owner", "user", "platform"),)
+
+
+class PhotoOffer(Base):
+    """An offer to review a new profile photo, made once per (person, avatar): the key makes a second offer
+    for the same change impossible, also when two processes (or two servers of one Discord user) see it."""
+
+    __tablename__ = "photo_offers"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user: Mapped[str] = mapped_column(String(128), primary_key=True)
+    avatar_hash: Mapped[str] = mapped_column(String(128), primary_key=True)
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -87,7 +87,21 @@ def _dead_local_workers(holders: set[str]) -> list[str]:
 
 
 def reminder_reply(record: ReminderRecord) -> Reply:
-    """What the user sees when a reminder comes due: its text, snooze and done buttons."""
+    """What the user sees when a reminder comes due: its text, snooze and done buttons (an offer to review a
+    new profile photo has one button: the review)."""
+    if record.kind == ReminderKind.PHOTO_REVIEW.value:
+        return Reply(
+            ReplyKind.REMINDER,
+            (
+                Title("Your new profile photo"),
+                Paragraph(record.text),
+                Buttons(
+                    (Action("Review my new photo", ActionId.REVIEW_PHOTO, str(record.id), style="primary"),)
+                ),
+            ),
+            private=True,
+            reminder_id=record.id,
+        )
     suggestion = record.kind == ReminderKind.SUGGESTION.value
     title = "Time for a new headshot?" if suggestion else "Reminder"
     return Reply(

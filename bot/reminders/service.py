@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,7 +33,17 @@ from bot.reminders.database import DEFAULT_BUSY_TIMEOUT_MS
 from bot.reminders.daytime import DAYTIME_END, DAYTIME_START, delivery_time
 from bot.reminders.models import ReminderKind, ReminderStatus
 from bot.reminders.outdated import suggestions_due
-from bot.reminders.store import CapReached, NewReminder, ReminderRecord, ReminderStore
+from bot.reminders.refresh import is_pending_refresh, is_repeating_refresh, next_refresh
+from bot.reminders.store import (
+    Applied,
+    Change,
+    Edit,
+    NewReminder,
+    ReminderRecord,
+    ReminderStore,
+    RowState,
+    Undone,
+)
 from bot.reminders.when import (
     EXAMPLES,
     MAX_YEARS_AHEAD,
@@ -55,6 +65,12 @@ MAX_ACTIVE_REMINDERS = 10
 MAX_TEXT_LENGTH = 300
 DEFAULT_SNOOZE = "1 month"
 DEFAULT_TEXT = "Time to refresh your headshot! A portrait is worth revisiting every 1–2 years."
+CONFIRMATION_TTL = timedelta(minutes=10)  # how long "cancel all?" waits for its yes
+UNDO_WINDOW = timedelta(hours=24)  # "undo" puts back the last change only while it is this recent
+NEW_PHOTO_TEXT = (
+    "I noticed your new profile photo — nice! {resolved}Want me to look at it? Press the button, or post the "
+    "photo here (or say “check my avatar”), and I’ll check face, framing, light and background."
+)
 SUGGESTION_TEXT = (
     "Your profile photo here hasn’t changed in over {years}. Headshots are worth revisiting every 1–2 "
     "years — post a new one and I’ll check it for you. (Say “opt out” and I won’t suggest this again.)"
@@ -106,13 +122,29 @@ class ReminderService:
         conversation = incoming.conversation
         match command:
             case cmd.SetReminder(rest=rest):
-                return [self._set(conversation, rest, incoming.user_timezone)]
+                return [self._set(conversation, rest, incoming.user_timezone, incoming.user_locale)]
             case cmd.ListReminders():
                 return self._list(conversation, incoming.user_timezone)
             case cmd.CancelReminder(reminder_id=reminder_id):
                 return [self._cancel(conversation, reminder_id)]
+            case cmd.CancelAll():
+                return [self._ask_cancel_all(conversation)]
+            case cmd.Confirm(yes=yes):
+                return [self._answer(conversation, yes, None, incoming.user_timezone)]
             case cmd.SnoozeReminder(reminder_id=reminder_id, duration=duration):
                 return [self._snooze(conversation, reminder_id, duration, incoming.user_timezone)]
+            case cmd.PostponeReminder(reminder_id=reminder_id, length=length):
+                return [
+                    self.postpone(
+                        conversation, reminder_id, length, incoming.user_timezone, locale=incoming.user_locale
+                    )
+                ]
+            case cmd.MoveReminder(reminder_id=reminder_id, when=when):
+                return [
+                    self._move(conversation, reminder_id, when, incoming.user_timezone, incoming.user_locale)
+                ]
+            case cmd.Undo():
+                return [self._undo(conversation, None, incoming.user_timezone)]
             case cmd.Done():
                 return [self._done(conversation, None, incoming.user_timezone)]
             case cmd.OptSuggestions(opt_out=opt_out):
@@ -129,7 +161,7 @@ class ReminderService:
     def handle_action(self, event: ActionEvent) -> list[Reply] | None:
         conversation = event.conversation
         if event.action_id == ActionId.REMIND_IN_A_YEAR:
-            return [self._set(conversation, f"in {event.value or '12 months'}", event.user_timezone)]
+            return [self._set(conversation, f"in {event.value or '12 months'}", event.user_timezone, None)]
         if event.action_id == ActionId.SNOOZE:
             reminder_text, _, duration = event.value.partition(":")
             reminder_id = _int(reminder_text)
@@ -143,6 +175,17 @@ class ReminderService:
             if reminder_id is None:
                 return [_private_error("That cancel button is no longer valid.")]
             return [self._cancel(conversation, reminder_id)]
+        if event.action_id in (ActionId.CONFIRM, ActionId.DECLINE):
+            question = _int(event.value)
+            if question is None:
+                return [_private_error("That button is no longer valid.")]
+            yes = event.action_id == ActionId.CONFIRM
+            return [self._answer(conversation, yes, question, event.user_timezone)]
+        if event.action_id == ActionId.UNDO:
+            change = _int(event.value)
+            if change is None:
+                return [_private_error("That undo button is no longer valid.")]
+            return [self._undo(conversation, change, event.user_timezone)]
         return None
 
     def list_replies(self, conversation: Conversation) -> list[Reply]:
@@ -167,6 +210,14 @@ class ReminderService:
         now = self.clock()
         interval = relativedelta(months=settings.refresh_interval_months)
         users = [s.user for s in stored]
+        changed = [s for s in stored if s.replaced_hash is not None]
+        if changed:
+            opted_out = self.store.opted_out(platform, [s.user for s in changed])
+            for sighting in changed:
+                if sighting.user not in opted_out:
+                    self._notice_new_photo(
+                        platform, workspace, sighting.user, sighting.avatar_hash, now - interval
+                    )
         due = suggestions_due(
             stored,
             now=now,
@@ -188,6 +239,38 @@ class ReminderService:
             now=now,
         )
         log.info("scheduled %d refresh suggestions", len(due), extra={"platform": platform})
+
+    def _notice_new_photo(
+        self, platform: str, workspace: str, user: str, avatar_hash: str, suggested_since: datetime
+    ) -> None:
+        """The user changed their photo: their refresh reminders are done (the next one is one interval on,
+        as with "done"), and the bot offers, once for this photo, to review it (delivered like a reminder:
+        in their daytime, on their platform). Only for someone the bot was reminding: a pending refresh
+        reminder, or a suggestion within the interval."""
+        conversation = Conversation(platform, workspace, "", user)
+        pending = [r for r in self.store.active_for(platform, user) if is_pending_refresh(r)]
+        if not pending and not self.store.users_with_recent_suggestion(
+            platform, workspace, [user], suggested_since
+        ):
+            return
+        now = self.clock()
+        zone = self.delivery_zone(conversation, None)
+        change = self._refresh_change(conversation, "new photo", None, zone, now, undoable=False)
+
+        def offer(applied: Applied) -> NewReminder:
+            resolved = _refresh_summary(applied, zone, new_photo=True)
+            return NewReminder(
+                platform,
+                workspace,
+                "",  # a direct message: it is personal
+                user,
+                NEW_PHOTO_TEXT.format(resolved=f"{resolved} " if resolved else ""),
+                now,
+                kind=ReminderKind.PHOTO_REVIEW.value,
+            )
+
+        if self.store.resolve_new_photo(platform, user, avatar_hash, change, offer, now=now) is not None:
+            log.info("a new profile photo resolved refresh reminders", extra={"platform": platform})
 
     def tracking_enabled(self, platform: str, workspace: str) -> bool:
         return self.store.workspace_settings(platform, workspace).photo_tracking
@@ -212,23 +295,15 @@ class ReminderService:
         self, due_at: datetime, conversation: Conversation, reported: str | None, *, exact_time: bool = False
     ) -> str:
         """When it will really arrive, in the user's zone; says so when the daytime window moves it."""
-        zone = self.delivery_zone(conversation, reported)
-        shown = zone or resolve_zone("UTC")
-        delivered = delivery_time(due_at, zone, exact_time=exact_time)
-        text = _format_local(delivered.astimezone(shown))
-        if delivered != due_at:
-            asked = due_at.astimezone(shown)
-            text += (
-                f" (you asked for {asked:%a %H:%M}; I deliver between {DAYTIME_START:%H:%M} and "
-                f"{DAYTIME_END:%H:%M} your time)"
-            )
-        return text
+        return _moment(due_at, self.delivery_zone(conversation, reported), exact_time=exact_time)
 
-    def _set(self, conversation: Conversation, rest: str, reported_zone: str | None) -> Reply:
+    def _set(
+        self, conversation: Conversation, rest: str, reported_zone: str | None, locale: str | None
+    ) -> Reply:
         zone = self.zone_for(conversation, reported_zone)
         now = self.clock()
         try:
-            when, text = _split_when_and_text(rest, now=now, zone=zone)
+            when, text = _split_when_and_text(rest, now=now, zone=zone, locale=locale)
         except WhenError as exc:
             return _private_error(str(exc))
         item = NewReminder(
@@ -241,13 +316,32 @@ class ReminderService:
             recurrence=when.recurrence,
             exact_time=when.time_given,
         )
-        try:
-            record = self.store.add(item, now=now, cap=self.max_active)
-        except CapReached as exc:
+        applied = self.store.apply(
+            conversation.platform,
+            conversation.user,
+            Change("set", add=item, twin=lambda other: _same_reminder(other, item), cap=self.max_active),
+            now=now,
+        )
+        if applied.twin is not None:
+            twin = applied.twin
+            moment = self._delivery_text(twin.due_at, conversation, reported_zone, exact_time=twin.exact_time)
+            return Reply(
+                ReplyKind.REMINDER,
+                (
+                    Paragraph(
+                        f"You already have that reminder: #{twin.id}, {moment}: “{twin.text}”. "
+                        "I didn’t set it twice. Say “reminders” to see yours."
+                    ),
+                ),
+                private=True,
+                reminder_id=twin.id,
+            )
+        if applied.added is None:
             return _private_error(
-                f"You already have {exc.cap} active reminders, the most I keep per person. "
+                f"You already have {self.max_active} active reminders, the most I keep per person. "
                 "Say “reminders” to see them and “cancel N” to make room."
             )
+        record = applied.added
         repeat = f", then {describe_recurrence(record.recurrence)}" if record.recurrence else ""
         moment = self._delivery_text(record.due_at, conversation, reported_zone, exact_time=record.exact_time)
         confirmation = (
@@ -304,16 +398,184 @@ class ReminderService:
             parts.append(describe_recurrence(record.recurrence))
         if record.kind == ReminderKind.SUGGESTION.value:
             parts.append("suggestion")
+        if record.kind == ReminderKind.PHOTO_REVIEW.value:
+            parts.append("offer to review your new photo")
         return " · ".join(parts) + f" — {record.text}"
 
     def _cancel(self, conversation: Conversation, reminder_id: int | None) -> Reply:
         if reminder_id is None:
             return _private_error("Which one? Say “reminders” to see their numbers, then “cancel N”.")
-        if self.store.cancel(reminder_id, conversation.platform, conversation.user):
-            return _private(f"Cancelled reminder #{reminder_id}.")
-        return _private_error(
-            f"I couldn’t find an active reminder #{reminder_id} of yours. Say “reminders” to see yours."
+        record = self.store.owned(reminder_id, conversation.platform, conversation.user)
+        applied = None
+        if record is not None and record.active:
+            applied = self._change(conversation, "cancel", [_cancelled(record)])
+        if applied is None or not applied.changed:
+            return _private_error(
+                f"I couldn’t find an active reminder #{reminder_id} of yours. Say “reminders” to see yours."
+            )
+        return _undoable(f"Cancelled reminder #{reminder_id}.", applied)
+
+    def _change(self, conversation: Conversation, action: str, edits: Sequence[Edit]) -> Applied:
+        return self.store.apply(
+            conversation.platform, conversation.user, Change(action, edits=tuple(edits)), now=self.clock()
         )
+
+    def _ask_cancel_all(self, conversation: Conversation) -> Reply:
+        """Nothing is cancelled yet: the user confirms (a button or "yes") the reminders listed here."""
+        records = self.store.active_for(conversation.platform, conversation.user)
+        if not records:
+            return _private("You have no active reminders, so there is nothing to cancel.")
+        question = self.store.ask(
+            conversation.platform,
+            conversation.user,
+            "cancel all",
+            [r.id for r in records],
+            now=self.clock(),
+            ttl=CONFIRMATION_TTL,
+        )
+        count = len(records)
+        which = "your reminder" if count == 1 else f"all {count} of your reminders"
+        minutes = int(CONFIRMATION_TTL.total_seconds() // 60)
+        return Reply(
+            ReplyKind.REMINDER,
+            (
+                Paragraph(
+                    f"Cancel {which} ({_numbers(records)})? Say “yes” within {minutes} minutes, or press the "
+                    "button; nothing is cancelled until you do. Say “no” to keep them."
+                ),
+                Buttons(
+                    (
+                        Action(
+                            "Yes, cancel it" if count == 1 else f"Yes, cancel all {count}",
+                            ActionId.CONFIRM,
+                            str(question),
+                            style="danger",
+                        ),
+                        Action("No, keep them", ActionId.DECLINE, str(question)),
+                    )
+                ),
+            ),
+            private=True,
+        )
+
+    def _answer(
+        self, conversation: Conversation, yes: bool, question: int | None, reported_zone: str | None
+    ) -> Reply:
+        answer = self.store.answer(
+            conversation.platform, conversation.user, yes=yes, now=self.clock(), confirmation_id=question
+        )
+        match answer.state:
+            case "nothing":
+                return _private(
+                    "I haven’t asked you anything that needs a yes or no. (To cancel all your reminders, "
+                    "say “cancel all”.)"
+                )
+            case "expired":
+                minutes = int(CONFIRMATION_TTL.total_seconds() // 60)
+                return _private_error(
+                    f"That question has expired (I wait {minutes} minutes), so nothing was cancelled. Say "
+                    "“cancel all” again if you still want to."
+                )
+            case "answered":
+                return _private("You already answered that question.")
+            case "no":
+                return _private("OK — I kept your reminders.")
+        records = [
+            r
+            for r in (
+                self.store.owned(i, conversation.platform, conversation.user) for i in answer.reminder_ids
+            )
+            if r is not None and r.active
+        ]
+        applied = self._change(conversation, "cancel all", [_cancelled(r) for r in records])
+        if not applied.changed:
+            return _private("None of those reminders is active any more, so there was nothing to cancel.")
+        gone = sorted(set(answer.reminder_ids) - {r.id for r in applied.changed})
+        text = f"Cancelled {_count(len(applied.changed))} ({_numbers(applied.changed)})."
+        if gone:
+            text += f" (#{', #'.join(map(str, gone))} had already been delivered or cancelled.)"
+        return _undoable(text, applied)
+
+    def _move(
+        self,
+        conversation: Conversation,
+        reminder_id: int,
+        phrase: str,
+        reported_zone: str | None,
+        locale: str | None,
+    ) -> Reply:
+        """A new time for a reminder, earlier or later ("move 3 to next spring")."""
+        record = self.store.owned(reminder_id, conversation.platform, conversation.user)
+        if record is None or record.status in _CLOSED:
+            return _private_error(
+                f"I couldn’t find reminder #{reminder_id} of yours to move. Say “reminders” to see yours."
+            )
+        if record.status == ReminderStatus.CLAIMED.value:
+            return _private_error(
+                f"Reminder #{reminder_id} is being delivered right now — try again in a moment."
+            )
+        zone = self.zone_for(conversation, reported_zone)
+        try:
+            when = parse_when(phrase, now=self.clock(), zone=zone, locale=locale)
+        except WhenError as exc:
+            return _private_error(str(exc))
+        if when.recurrence:
+            return _private_error(
+                "Move takes one moment, like “move 3 to next spring”. To change how often a reminder "
+                "repeats, cancel it and set a new one."
+            )
+        after = RowState(ReminderStatus.PENDING.value, when.due_at, when.time_given)
+        applied = self._change(conversation, "move", [Edit(record.id, RowState.of(record), after)])
+        if not applied.changed:
+            return _private_error(f"Reminder #{reminder_id} changed just now — say it again to move it.")
+        [moved] = applied.changed
+        moment = self._delivery_text(moved.due_at, conversation, reported_zone, exact_time=moved.exact_time)
+        return _undoable(f"Moved — I’ll remind you {moment} (reminder #{moved.id}).", applied)
+
+    def _undo(self, conversation: Conversation, change: int | None, reported_zone: str | None) -> Reply:
+        now = self.clock()
+        undone = self.store.undo(
+            conversation.platform, conversation.user, now=now, since=now - UNDO_WINDOW, change_id=change
+        )
+        what = _ACTION_NAMES.get(undone.action, undone.action)
+        match undone.state:
+            case "nothing":
+                return _private("There is nothing to undo: you haven’t changed any reminders lately.")
+            case "superseded":
+                return _private_error(
+                    "That is no longer your last change, and I only undo the last one. Say “undo” to undo "
+                    f"it ({what})."
+                )
+            case "already undone":
+                return _private(
+                    f"Your last change ({what}) is undone already; I undo only the last change, once."
+                )
+            case "too old":
+                return _private_error(
+                    f"Your last change ({what}) is more than a day old, so I won’t undo it now. Say "
+                    "“reminders” to see where things stand."
+                )
+        return _private(self._describe_undo(undone, what, conversation, reported_zone))
+
+    def _describe_undo(
+        self, undone: Undone, what: str, conversation: Conversation, reported_zone: str | None
+    ) -> str:
+        lines: list[str] = []
+        for record in undone.restored:
+            if record.status == ReminderStatus.CANCELLED.value:
+                lines.append(f"#{record.id} is cancelled")
+            elif record.active:
+                moment = self._delivery_text(
+                    record.due_at, conversation, reported_zone, exact_time=record.exact_time
+                )
+                lines.append(f"#{record.id} is back, {moment}")
+            else:
+                lines.append(f"#{record.id} is {record.status} again")
+        for record in undone.moved_on:
+            lines.append(f"#{record.id} changed since ({record.status}), so I left it as it is")
+        if not undone.restored:
+            return f"I couldn’t undo {what}: " + "; ".join(lines) + "."
+        return f"Undone: {what}. " + "; ".join(lines) + "."
 
     def _snooze(
         self,
@@ -332,6 +594,7 @@ class ReminderService:
         reported_zone: str | None,
         *,
         verb: str = "Postponed",
+        locale: str | None = None,
     ) -> Reply:
         """Moves a reminder later, never earlier ("snooze 5 2 weeks", "push reminder 5 back a month").
 
@@ -345,7 +608,7 @@ class ReminderService:
             if reminder_id is None:
                 return _private_error("Which one? Say “reminders” to see their numbers, then “snooze N”.")
         record = self.store.owned(reminder_id, conversation.platform, conversation.user)
-        if record is None or record.status == ReminderStatus.CANCELLED.value:
+        if record is None or record.status in _CLOSED:
             return _private_error(
                 f"I couldn’t find reminder #{reminder_id} of yours to snooze. Say “reminders” to see yours."
             )
@@ -356,14 +619,14 @@ class ReminderService:
         zone = self.zone_for(conversation, reported_zone)
         now = self.clock()
         try:
-            new_due = _postponed(record, length or DEFAULT_SNOOZE, now=now, zone=zone)
+            new_due = _postponed(record, length or DEFAULT_SNOOZE, now=now, zone=zone, locale=locale)
         except WhenError as exc:
             return _private_error(str(exc))
-        moved = self.store.reschedule(
-            record.id, conversation.platform, conversation.user, new_due, only_if_due_at=record.due_at
-        )
-        if moved is None:
+        after = RowState(ReminderStatus.PENDING.value, new_due, record.exact_time)
+        applied = self._change(conversation, verb.lower(), [Edit(record.id, RowState.of(record), after)])
+        if not applied.changed:
             return _private_error(f"Reminder #{reminder_id} changed just now — say it again to snooze it.")
+        [moved] = applied.changed
         moment = self._delivery_text(moved.due_at, conversation, reported_zone, exact_time=moved.exact_time)
         return _private(f"{verb} — I’ll remind you again {moment} (reminder #{moved.id}).")
 
@@ -371,7 +634,9 @@ class ReminderService:
         mine = [
             r
             for r in self.store.list_all(user=conversation.user)
-            if r.platform == conversation.platform and r.status == ReminderStatus.DELIVERED.value
+            if r.platform == conversation.platform
+            and r.status == ReminderStatus.DELIVERED.value
+            and r.kind != ReminderKind.PHOTO_REVIEW.value
         ]
         return max(mine, key=lambda r: (r.due_at, r.id)).id if mine else None
 
@@ -384,64 +649,95 @@ class ReminderService:
         ).refresh_interval_months
 
     def _done(self, conversation: Conversation, reminder_id: int | None, reported_zone: str | None) -> Reply:
-        """The user updated their photo: the next refresh is one interval from now."""
-        months = self.refresh_interval_months(conversation)
-        zone = self.zone_for(conversation, reported_zone)
-        now = self.clock()
-        local_due = shift(now.astimezone(zone), relativedelta(months=months))
-        self.store.cancel_kind(conversation.platform, conversation.user, ReminderKind.SUGGESTION.value)
+        """The user updated their photo: their pending refresh reminders are done, the next one is one
+        interval on — set once, also when "done" is said twice or pressed on two devices at once."""
+        pressed = None
         if reminder_id is not None:
-            record = self.store.owned(reminder_id, conversation.platform, conversation.user)
-            if record is None:
+            pressed = self.store.owned(reminder_id, conversation.platform, conversation.user)
+            if pressed is None or pressed.status == ReminderStatus.CANCELLED.value:
                 return _private_error("That reminder is no longer active.")
-            if record.recurrence:
-                return _private(
-                    f"Nice work on the new photo! Your reminder #{record.id} stays on "
-                    f"({describe_recurrence(record.recurrence)})."
-                )
-            # A suggestion is simply over (the new refresh reminder below replaces it); a one-off reminder
-            # moves to the next refresh, so pressing Done twice never stacks up reminders.
-            if record.kind == ReminderKind.REMINDER.value:
-                moved = self.store.reschedule(record.id, conversation.platform, conversation.user, local_due)
-                if moved is not None:
-                    moment = self._delivery_text(moved.due_at, conversation, reported_zone)
-                    return _private(
-                        f"Nice work on the new photo! I’ll remind you to refresh it again {moment} "
-                        f"(reminder #{moved.id})."
-                    )
-        item = NewReminder(
-            conversation.platform,
-            conversation.workspace,
-            conversation.channel,
-            conversation.user,
-            DEFAULT_TEXT,
-            local_due,
-        )
-        try:
-            record = self.store.add(item, now=now, cap=self.max_active)
-        except CapReached:
-            return _private(
-                "Nice work on the new photo! (You have the most reminders I keep, so I set no new one.)"
+        zone = self.delivery_zone(conversation, reported_zone)
+        for _ in range(2):  # a "done" that raced another one reads again and finds what that one set
+            change = self._refresh_change(conversation, "done", pressed, zone, self.clock(), undoable=True)
+            applied = self.store.apply(conversation.platform, conversation.user, change, now=self.clock())
+            if applied.changed or applied.added or applied.twin or not applied.missed:
+                break
+            if pressed is not None:
+                pressed = self.store.owned(pressed.id, conversation.platform, conversation.user)
+        text = "Nice work on the new photo! " + _refresh_summary(applied, zone, new_photo=False)
+        actions: list[Action] = []
+        if applied.added is not None:
+            actions.append(
+                Action(f"Cancel #{applied.added.id}", ActionId.CANCEL, str(applied.added.id), style="danger")
             )
-        praise = (
-            "Nice work on the new photo! I’ll remind you to refresh it again "
-            f"{self._delivery_text(record.due_at, conversation, reported_zone)} "
-            f"(in {_describe_months(months)}; reminder #{record.id})."
-        )
+        if applied.change_id is not None:
+            text += " Say “undo” if that was a mistake."
+            actions.append(Action("Undo", ActionId.UNDO, str(applied.change_id)))
+        parts: tuple[Paragraph | Buttons, ...] = (Paragraph(text.strip()),)
         return Reply(
             ReplyKind.REMINDER,
-            (
-                Paragraph(praise),
-                Buttons((Action(f"Cancel #{record.id}", ActionId.CANCEL, str(record.id), style="danger"),)),
-            ),
+            (*parts, Buttons(tuple(actions))) if actions else parts,
             private=True,
-            reminder_id=record.id,
+            reminder_id=applied.added.id if applied.added else None,
+        )
+
+    def _refresh_change(
+        self,
+        conversation: Conversation,
+        action: str,
+        pressed: ReminderRecord | None,
+        zone: ZoneInfo | None,
+        now: datetime,
+        *,
+        undoable: bool,
+    ) -> Change:
+        """Pending refresh reminders and suggestions → done; the next refresh one interval on, unless one
+        is already pending then (the twin) or a repeating photo reminder goes on by itself. A one-off
+        reminder whose Done button was pressed becomes the next one itself (its own words kept)."""
+        months = self.refresh_interval_months(conversation)
+        next_due = next_refresh(now, zone or resolve_zone("UTC"), months)
+        active = self.store.active_for(conversation.platform, conversation.user)
+        twin = next((r for r in active if _is_next_refresh(r) and r.due_at == next_due), None)
+        if pressed is not None and _is_next_refresh(pressed) and pressed.due_at == next_due:
+            twin = pressed
+        keep = {r.id for r in (twin, pressed) if r is not None}
+        closing = [r for r in active if is_pending_refresh(r) and r.id not in keep]
+        edits = [
+            Edit(r.id, RowState.of(r), replace(RowState.of(r), status=ReminderStatus.DONE.value))
+            for r in closing
+        ]
+        repeating = pressed is not None and bool(pressed.recurrence)
+        repeating = repeating or any(is_repeating_refresh(r) for r in active)
+        add = None
+        if (
+            pressed is not None
+            and pressed.kind == ReminderKind.REMINDER.value
+            and twin is None
+            and not repeating
+        ):
+            edits.append(
+                Edit(pressed.id, RowState.of(pressed), RowState(ReminderStatus.PENDING.value, next_due))
+            )
+        elif not repeating:
+            # The store looks for the twin again under the person's lock: a "done" said at the same moment
+            # elsewhere may have set it.
+            add = NewReminder(
+                conversation.platform,
+                conversation.workspace,
+                conversation.channel,
+                conversation.user,
+                DEFAULT_TEXT,
+                next_due,
+            )
+        return Change(
+            action, tuple(edits), add, twin=_is_next_refresh, cap=self.max_active, undoable=undoable
         )
 
     def _opt(self, conversation: Conversation, opt_out: bool) -> Reply:
         self.store.set_preferences(conversation.platform, conversation.user, suggestions_opted_out=opt_out)
         if opt_out:
-            self.store.cancel_kind(conversation.platform, conversation.user, ReminderKind.SUGGESTION.value)
+            for kind in (ReminderKind.SUGGESTION, ReminderKind.PHOTO_REVIEW):
+                self.store.cancel_kind(conversation.platform, conversation.user, kind.value)
             return _private(
                 "Done — I won’t suggest refreshing your photo any more. Reminders you set yourself stay. "
                 "Say “opt in” to undo."
@@ -546,11 +842,13 @@ def _months(length: str) -> int | None:
     return months if months is not None and 1 <= months <= 120 else None
 
 
-def _postponed(record: ReminderRecord, length: str, *, now: datetime, zone: ZoneInfo) -> datetime:
+def _postponed(
+    record: ReminderRecord, length: str, *, now: datetime, zone: ZoneInfo, locale: str | None = None
+) -> datetime:
     """The new due time of a postponed reminder (UTC); `WhenError` when it would not be later."""
     not_yet_due = record.status == ReminderStatus.PENDING.value and record.due_at > now
     base = record.due_at if not_yet_due else now
-    phrase = length.strip()
+    phrase = re.sub(r"^(?:until|till|to)\s+(?=\S)", "", length.strip(), flags=re.IGNORECASE)
     if re.fullmatch(
         r"(?:a\s+|an\s+)?(?:years?|months?|weeks?|days?|hours?|fortnight)", phrase, re.IGNORECASE
     ):
@@ -566,7 +864,7 @@ def _postponed(record: ReminderRecord, length: str, *, now: datetime, zone: Zone
                 new_local = new_local.replace(hour=own.hour, minute=own.minute, second=0, microsecond=0)
             new_due = new_local.astimezone(UTC)
     else:
-        when = parse_when(phrase, now=now, zone=zone)
+        when = parse_when(phrase, now=now, zone=zone, locale=locale)
         if when.recurrence:
             raise WhenError("Snooze takes one moment or a length, like “snooze 3 2 weeks”.")
         new_due = when.due_at
@@ -581,7 +879,9 @@ def _postponed(record: ReminderRecord, length: str, *, now: datetime, zone: Zone
     return new_due
 
 
-def _split_when_and_text(rest: str, *, now: datetime, zone: ZoneInfo) -> tuple[When, str | None]:
+def _split_when_and_text(
+    rest: str, *, now: datetime, zone: ZoneInfo, locale: str | None = None
+) -> tuple[When, str | None]:
     """ "in 18 months to update my photo", "to update my photo next year", "every year"."""
     rest = re.sub(r"^(?:for|at)\s+(?=\S)", "", rest.strip(), flags=re.IGNORECASE) if rest else ""
     if not rest:
@@ -597,7 +897,9 @@ def _split_when_and_text(rest: str, *, now: datetime, zone: ZoneInfo) -> tuple[W
             if match.start() == 0:
                 continue
             try:
-                readings.append((match.start(), parse_when(text[match.start() :], now=now, zone=zone)))
+                readings.append(
+                    (match.start(), parse_when(text[match.start() :], now=now, zone=zone, locale=locale))
+                )
             except WhenError as exc:
                 error = exc
         if not readings:
@@ -613,8 +915,97 @@ def _split_when_and_text(rest: str, *, now: datetime, zone: ZoneInfo) -> tuple[W
             start, when = later_start, later
         return when, text[:start].strip(" ,") or None
     when_text, _, text_part = rest.partition(" to ")
-    when = parse_when(when_text, now=now, zone=zone)
+    when = parse_when(when_text, now=now, zone=zone, locale=locale)
     return when, (text_part.strip() or None)
+
+
+_CLOSED = (ReminderStatus.CANCELLED.value, ReminderStatus.DONE.value)
+_ACTION_NAMES = {
+    "set": "setting a reminder",
+    "cancel": "cancelling a reminder",
+    "cancel all": "cancelling all your reminders",
+    "move": "moving a reminder",
+    "snoozed": "a snooze",
+    "postponed": "postponing a reminder",
+    "done": "“done”",
+}
+
+
+def _moment(due_at: datetime, zone: ZoneInfo | None, *, exact_time: bool = False) -> str:
+    """When a reminder will really arrive, in the user's zone (UTC when unknown), saying so when the daytime
+    window moves it."""
+    shown = zone or resolve_zone("UTC")
+    delivered = delivery_time(due_at, zone, exact_time=exact_time)
+    text = _format_local(delivered.astimezone(shown))
+    if delivered != due_at:
+        asked = due_at.astimezone(shown)
+        text += (
+            f" (you asked for {asked:%a %H:%M}; I deliver between {DAYTIME_START:%H:%M} and "
+            f"{DAYTIME_END:%H:%M} your time)"
+        )
+    return text
+
+
+def _same_reminder(record: ReminderRecord, new: NewReminder) -> bool:
+    """A twin: the same person, moment (the store compares it), text, repeat and kind."""
+    return (record.text, record.recurrence, record.kind) == (new.text, new.recurrence, new.kind)
+
+
+def _is_next_refresh(record: ReminderRecord) -> bool:
+    return record.kind == ReminderKind.REMINDER.value and is_pending_refresh(record)
+
+
+def _cancelled(record: ReminderRecord) -> Edit:
+    state = RowState.of(record)
+    return Edit(record.id, state, replace(state, status=ReminderStatus.CANCELLED.value))
+
+
+def _refresh_summary(applied: Applied, zone: ZoneInfo | None, *, new_photo: bool) -> str:
+    """What "done" (or a new photo the bot noticed) changed, in words."""
+    closed = [r for r in applied.changed if r.status == ReminderStatus.DONE.value]
+    nexts = [r for r in applied.changed if r.status == ReminderStatus.PENDING.value]
+    sentences: list[str] = []
+    if closed:
+        which = "reminder" if len(closed) == 1 else "reminders"
+        sentences.append(f"I closed your pending refresh {which} ({_numbers(closed)}).")
+    upcoming = applied.added or (nexts[0] if nexts else None)
+    if upcoming is not None:
+        sentences.append(
+            f"I’ll remind you to refresh it again {_moment(upcoming.due_at, zone)} (reminder #{upcoming.id}; "
+            f"“cancel {upcoming.id}” if you’d rather not)."
+        )
+    elif applied.twin is not None:
+        twin = applied.twin
+        sentences.append(
+            f"Your next refresh reminder is already set: #{twin.id}, {_moment(twin.due_at, zone)}."
+        )
+    elif applied.cap_reached:
+        sentences.append("(You have the most reminders I keep, so I set no new one.)")
+    elif not new_photo:
+        sentences.append("Your repeating photo reminder stays on.")
+    return " ".join(sentences)
+
+
+def _numbers(records: Sequence[ReminderRecord]) -> str:
+    return ", ".join(f"#{number}" for number in sorted(r.id for r in records))
+
+
+def _count(n: int) -> str:
+    return "1 reminder" if n == 1 else f"{n} reminders"
+
+
+def _undoable(text: str, applied: Applied) -> Reply:
+    """A private confirmation of a change, with an Undo button while it can be undone."""
+    if applied.change_id is None:
+        return _private(text)
+    return Reply(
+        ReplyKind.REMINDER,
+        (
+            Paragraph(f"{text} Say “undo” to take it back."),
+            Buttons((Action("Undo", ActionId.UNDO, str(applied.change_id)),)),
+        ),
+        private=True,
+    )
 
 
 def _format_local(moment: datetime) -> str:

@@ -164,6 +164,7 @@ class DiscordBot:
             direct=direct,
             user_is_admin=isinstance(author, discord.Member) and author.guild_permissions.manage_guild,
             user_name=author.display_name,
+            user_locale=server_locale(message.guild),
         )
         log.info(
             "message received",
@@ -256,6 +257,7 @@ class DiscordBot:
             # Manage Server in this server, as Discord resolved it for the caller (never a role name).
             user_is_admin=interaction.guild_id is not None and interaction.permissions.manage_guild,
             user_name=interaction.user.display_name,
+            user_locale=interaction.locale.value,  # the language the user's Discord client runs in
         )
         log.info("slash command", extra={"platform": PLATFORM, "attachments": len(files)})
         replies = await asyncio.to_thread(self.runtime.brain.handle, incoming)
@@ -361,6 +363,14 @@ async def _defer(interaction: discord.Interaction[Any], *, ephemeral: bool) -> b
         log.warning("unexpected answer to an acknowledgement", extra={"error_type": type(exc).__name__})
         return interaction.response.is_done()
     return True
+
+
+def server_locale(guild: discord.Guild | None) -> str | None:
+    """A message carries no user locale; a server's primary language is a locale its admins chose only
+    on a Community server (elsewhere it is Discord's default, en-US, which says nothing about its members)."""
+    if guild is None or "COMMUNITY" not in guild.features:
+        return None
+    return guild.preferred_locale.value
 
 
 def _guild_id_of(message: discord.Message) -> int | None:

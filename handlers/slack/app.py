@@ -226,6 +226,7 @@ class SlackListeners:
             user_timezone=profile.tz,
             user_is_admin=profile.is_admin,
             user_name=profile.name,
+            user_locale=profile.locale,
         )
         replies = await asyncio.to_thread(self.brain.handle, incoming)
         for reply in replies:
@@ -320,6 +321,7 @@ class SlackListeners:
             user_timezone=profile.tz,
             user_is_admin=profile.is_admin,
             user_name=profile.name,
+            user_locale=profile.locale,
         )
         replies = await asyncio.to_thread(self.brain.handle, incoming)
         await self.post_replies(replies, channel=channel, thread=thread, user=user, direct=direct)

@@ -1,4 +1,4 @@
-"""What the bot needs to know about a Slack user (time zone, admin flag, name), from users.info.
+"""What the bot needs to know about a Slack user (time zone, locale, admin flag, name), from users.info.
 
 Cached for a few minutes and shared by the listeners and the reminder sender, so a burst of messages
 or of due reminders for one person costs one users.info call.
@@ -24,6 +24,7 @@ class SlackUser:
     tz: str | None = None
     is_admin: bool = False
     name: str | None = None
+    locale: str | None = None  # "en-US": the day/month order of a date like 3/1/2027
 
 
 class SlackProfiles:
@@ -38,7 +39,8 @@ class SlackProfiles:
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
         try:
-            response = await self.client.users_info(user=user_id)
+            # Slack leaves the locale out unless asked for it.
+            response = await self.client.users_info(user=user_id, include_locale=True)
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             log.warning(
                 "users.info failed; no time zone or admin flag", extra={"error_type": type(exc).__name__}
@@ -46,10 +48,12 @@ class SlackProfiles:
             return SlackUser()
         data = response.get("user") or {}
         tz = data.get("tz")
+        locale = data.get("locale")
         profile = SlackUser(
             tz=tz if isinstance(tz, str) and tz else None,
             is_admin=bool(data.get("is_admin") or data.get("is_owner") or data.get("is_primary_owner")),
             name=(data.get("profile") or {}).get("display_name") or data.get("real_name") or data.get("name"),
+            locale=locale if isinstance(locale, str) and locale else None,
         )
         self._cache[user_id] = (time.monotonic() + self.ttl_seconds, profile)
         return profile

@@ -52,7 +52,19 @@ async def test_handshake_discovers_the_gateway_and_registers_the_slash_commands(
     (headshot,) = synced.json
     assert headshot["name"] == "headshot"
     subcommands = {option["name"]: option for option in headshot["options"]}
-    assert set(subcommands) == {"ask", "check", "remind", "reminders", "help", "admin"}
+    assert set(subcommands) == {
+        "ask",
+        "check",
+        "remind",
+        "reminders",
+        "cancel",
+        "cancel-all",
+        "postpone",
+        "move",
+        "undo",
+        "help",
+        "admin",
+    }
     registry = {c.slash.group or c.slash.name for c in slash_commands() if c.slash}
     assert set(subcommands) == registry  # the tree is generated from the core's command registry
     check_options = {o["name"]: o for o in subcommands["check"]["options"]}
@@ -133,6 +145,18 @@ async def test_a_mention_in_a_server_channel_gets_a_threaded_reply(bot: RunningB
     (incoming,) = bot.brain.incomings
     assert incoming.text == QUESTION  # the mention itself is stripped
     assert not incoming.direct
+    assert incoming.user_locale is None  # not a Community server: its en-US is only Discord's default
+
+
+async def test_the_locale_comes_from_the_users_client_or_a_community_servers_language(config: Config) -> None:
+    community = FakeDiscord(guild_locale="de", guild_features=["COMMUNITY"])
+    async with community as fake, running_bot(fake, config) as bot:
+        await fake.send_slash_command("remind", {"when": "on 3/1/2027"}, locale="en-GB")
+        await fake.wait_for_request("POST", f"/webhooks/{fake.APP_ID}/")
+        await fake.send_mention("remind me on 3/1/2027")  # answered privately: in the DM
+        await fake.wait_for_request("POST", "/messages")
+        slash, mention = bot.brain.incomings
+        assert slash.user_locale == "en-GB" and mention.user_locale == "de"
 
 
 async def test_a_server_message_without_a_mention_is_left_alone(bot: RunningBot) -> None:

@@ -111,6 +111,8 @@ class FakeDiscord:
         forbidden_dm_users: Iterable[str] = (),
         send_guild_create: bool = True,
         guilds: Iterable[str] = (GUILD_ID,),
+        guild_locale: str = "en-US",
+        guild_features: Iterable[str] = (),
     ) -> None:
         self.token = token
         self.privileged_intents_allowed = privileged_intents_allowed
@@ -119,6 +121,8 @@ class FakeDiscord:
         self.forbidden_dm_users = set(forbidden_dm_users)
         self.send_guild_create = send_guild_create  # False: the server stays "unavailable", as in an outage
         self.guild_ids = list(guilds)
+        self.guild_locale = guild_locale
+        self.guild_features = list(guild_features)  # "COMMUNITY": its preferred locale was chosen
         self.requests: list[RecordedRequest] = []
         self.identifies: list[Json] = []
         self.resumes: list[Json] = []
@@ -228,8 +232,8 @@ class FakeDiscord:
             "mfa_level": 0,
             "nsfw_level": 0,
             "premium_tier": 0,
-            "preferred_locale": "en-US",
-            "features": [],
+            "preferred_locale": self.guild_locale,
+            "features": list(self.guild_features),
             "roles": [
                 {
                     "id": guild_id,
@@ -427,6 +431,7 @@ class FakeDiscord:
         permissions: int = MEMBER_PERMISSIONS,
         in_dm: bool = False,
         command: str = "headshot",
+        locale: str = "en-US",
         **named_options: OptionValue,
     ) -> tuple[str, str]:
         """`/headshot <subcommand> option:value ...`, options as a mapping or as keywords
@@ -460,7 +465,9 @@ class FakeDiscord:
         data: Json = {"id": "6000", "name": command, "type": 1, "options": nested}
         if resolved_attachments:
             data["resolved"] = {"attachments": resolved_attachments}
-        return await self._send_interaction(2, data, user_id or self.USER_ID, permissions, in_dm, None)
+        return await self._send_interaction(
+            2, data, user_id or self.USER_ID, permissions, in_dm, None, locale=locale
+        )
 
     async def press_button(
         self,
@@ -487,6 +494,8 @@ class FakeDiscord:
         permissions: int,
         in_dm: bool,
         message: Json | None,
+        *,
+        locale: str = "en-US",
     ) -> tuple[str, str]:
         interaction_id = self.new_id()
         token = f"itoken-{interaction_id}"
@@ -497,7 +506,7 @@ class FakeDiscord:
             "data": data,
             "token": token,
             "version": 1,
-            "locale": "en-US",
+            "locale": locale,  # the user's client language
             "app_permissions": str(ALL_PERMISSIONS),
             "entitlements": [],
             "authorizing_integration_owners": {"0": self.GUILD_ID} if not in_dm else {"1": user_id},
@@ -511,7 +520,7 @@ class FakeDiscord:
             payload["channel"] = {"id": channel_id, "type": 1, "recipients": [self.users[user_id]]}
         else:
             payload["guild_id"] = self.GUILD_ID
-            payload["guild_locale"] = "en-US"
+            payload["guild_locale"] = self.guild_locale
             payload["channel_id"] = self.CHANNEL_ID
             payload["channel"] = {
                 "id": self.CHANNEL_ID,

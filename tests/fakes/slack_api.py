@@ -130,7 +130,7 @@ class FakeSlackApi:
         self._sockets: list[web.WebSocketResponse] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
-        self.add_user("U1", name="ada", tz="Europe/Berlin")
+        self.add_user("U1", name="ada", tz="Europe/Berlin", locale="en-GB")
 
     # --- lifecycle ----------------------------------------------------------------------------------
 
@@ -381,7 +381,11 @@ class FakeSlackApi:
 
     def _m_users_info(self, params: Params) -> Params:
         user = self.users.get(str(params.get("user", "")))
-        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        if str(params.get("include_locale", "")).lower() not in ("1", "true"):
+            user = {key: value for key, value in user.items() if key != "locale"}  # as Slack does
+        return {"ok": True, "user": user}
 
     def _m_users_list(self, params: Params) -> Params:
         members = list(self.users.values())

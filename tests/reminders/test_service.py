@@ -276,14 +276,13 @@ def test_a_snooze_computed_from_a_stale_due_time_does_not_land(service: Reminder
 def test_done_schedules_the_next_refresh_after_the_interval(service: ReminderService) -> None:
     reply = one(service, "I updated it")
     record = service.store.get(int(reply.actions[0].value))
-    assert record is not None and record.due_at == datetime(
-        2028, 11, 22, 12, 0, tzinfo=UTC
-    )  # default 2 years
+    # Default 2 years, at 09:00 that day (like a "when" without a time of day).
+    assert record is not None and record.due_at == datetime(2028, 11, 22, 9, 0, tzinfo=UTC)
     assert "Got it" in one(service, "refresh interval 18 months").text
     one(service, f"cancel {record.id}")
     reply = one(service, "done")
     record = service.store.get(int(reply.actions[0].value))
-    assert record is not None and record.due_at == datetime(2028, 5, 22, 12, 0, tzinfo=UTC)
+    assert record is not None and record.due_at == datetime(2028, 5, 22, 9, 0, tzinfo=UTC)
 
 
 def test_done_button_moves_that_reminder(service: ReminderService) -> None:
@@ -291,7 +290,7 @@ def test_done_button_moves_that_reminder(service: ReminderService) -> None:
     reply = press(service, ActionId.DONE, str(number))
     record = service.store.get(number)
     assert "Nice work" in reply.text and record is not None
-    assert record.due_at == datetime(2028, 11, 22, 12, 0, tzinfo=UTC)
+    assert record.due_at == datetime(2028, 11, 22, 9, 0, tzinfo=UTC)
 
 
 def test_remind_in_a_year_button_from_the_photo_review(service: ReminderService) -> None:
@@ -456,7 +455,7 @@ def test_done_on_a_suggestion_sets_a_refresh_reminder(service: ReminderService) 
     kinds = {(r.kind, r.status) for r in service.store.list_all()}
     assert kinds == {("suggestion", "delivered"), ("reminder", "pending")}
     [refresh] = service.store.active_for("slack", "alice")
-    assert refresh.due_at == datetime(2028, 11, 22, 12, 0, tzinfo=UTC) and "refresh" in refresh.text
+    assert refresh.due_at == datetime(2028, 11, 22, 9, 0, tzinfo=UTC) and "refresh" in refresh.text
 
 
 def test_admin_sets_the_workspace_interval(service: ReminderService) -> None:
@@ -468,7 +467,7 @@ def test_admin_sets_the_workspace_interval(service: ReminderService) -> None:
     assert "18 months" in one(service, "admin refresh-interval").text
     # "done" uses the workspace's interval when the user has none of their own.
     record = service.store.get(int(one(service, "done").actions[0].value))
-    assert record is not None and record.due_at == datetime(2028, 5, 22, 12, 0, tzinfo=UTC)
+    assert record is not None and record.due_at == datetime(2028, 5, 22, 9, 0, tzinfo=UTC)
 
 
 def test_buttons_and_home_view_through_the_brain(tmp_path: Path) -> None:

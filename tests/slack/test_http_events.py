@@ -68,6 +68,7 @@ async def test_mention_is_answered_in_its_thread_with_cited_sources(
     assert incoming.text == "How often should I update my headshot photo?"
     assert incoming.conversation == Conversation("slack", "T0FAKE", "C1", "U1", ts)
     assert incoming.user_timezone == "Europe/Berlin"
+    assert incoming.user_locale == "en-GB"
     assert not incoming.direct
 
 
@@ -194,8 +195,10 @@ async def test_slash_command_is_acknowledged_then_answered_ephemerally(
     assert "ask a question" in answer["text"]
 
 
-async def test_slash_command_admin_flag_comes_from_users_info(slack: FakeSlackApi, bot: SlackBot) -> None:
-    slack.add_user("U2", name="grace", is_admin=True)
+async def test_slash_command_admin_flag_and_locale_come_from_users_info(
+    slack: FakeSlackApi, bot: SlackBot
+) -> None:
+    slack.add_user("U2", name="grace", is_admin=True, locale="de-DE")
     command = {
         "team_id": "T0FAKE",
         "channel_id": "C1",
@@ -209,7 +212,8 @@ async def test_slash_command_admin_flag_comes_from_users_info(slack: FakeSlackAp
     incoming = bot.brain.incomings[0]
     assert incoming.text == "admin track-photos on"
     assert incoming.user_is_admin
-    assert slack.calls_to("users.info") == [{"user": "U2"}]
+    assert incoming.user_locale == "de-DE"  # for the day/month order of 3/1/2027
+    assert slack.calls_to("users.info") == [{"user": "U2", "include_locale": "1"}]
 
 
 async def test_a_button_click_reaches_the_brain_and_its_reply_is_rendered(
