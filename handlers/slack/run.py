@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 import aiohttp
 from aiohttp import web
@@ -21,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.runtime import Runtime
 from handlers.slack.app import SlackListeners
 from handlers.slack.profiles import SlackProfiles
+from handlers.slack.requests import payload_refusal, signature_refusal
 from handlers.slack.sender import SlackSender
 from handlers.slack.settings import SlackSettings
 
@@ -53,10 +55,25 @@ def build_client(bot_token: str, api_url: str) -> AsyncWebClient:
     return client
 
 
-def build_web_app(app: AsyncApp) -> web.Application:
-    """HTTP mode: events, the slash command and interactivity all at /slack/events; /healthz for probes."""
+def build_web_app(app: AsyncApp, *, signing_secret: str) -> web.Application:
+    """HTTP mode: events, the slash command and interactivity all at /slack/events; /healthz for probes.
+
+    Every request is checked on its raw bytes (signature, timestamp, shape) before Bolt parses it.
+    """
 
     async def events(request: web.Request) -> web.Response:
+        body = await request.read()
+        refusal = signature_refusal(body, request.headers, signing_secret, now=time.time()) or (
+            payload_refusal(body, request.content_type)
+        )
+        if refusal is not None:
+            log.warning(
+                "refused a Slack request: %s (%d)",
+                refusal.reason,
+                refusal.status,
+                extra={"status": refusal.status, "reason": refusal.reason},
+            )
+            return web.json_response({"error": "invalid request"}, status=refusal.status)
         bolt_response = await app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(bolt_response)
 
@@ -69,9 +86,13 @@ def build_web_app(app: AsyncApp) -> web.Application:
     return web_app
 
 
-async def start_http(app: AsyncApp, host: str, port: int) -> tuple[web.AppRunner, int]:
+async def start_http(
+    app: AsyncApp, host: str, port: int, *, signing_secret: str
+) -> tuple[web.AppRunner, int]:
     """Serves the app; returns the runner (to clean up) and the bound port (useful with port 0)."""
-    runner = web.AppRunner(build_web_app(app), handle_signals=False, access_log=None)
+    runner = web.AppRunner(
+        build_web_app(app, signing_secret=signing_secret), handle_signals=False, access_log=None
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:
@@ -139,7 +160,9 @@ async def run_slack(
             finally:
                 await handler.close_async()  # type: ignore[no-untyped-call]
         else:
-            runner, port = await start_http(app, host, settings.port)
+            runner, port = await start_http(
+                app, host, settings.port, signing_secret=settings.signing_secret or ""
+            )
             log.info("Slack adapter listening on %s:%d%s", host, port, EVENTS_PATH)
             try:
                 await stopping.wait()

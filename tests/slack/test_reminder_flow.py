@@ -30,7 +30,10 @@ async def served(slack: FakeSlackApi, config: Config) -> AsyncIterator[tuple[str
     client = build_client(slack.bot_token, slack.url)
     adapter = SlackListeners(brain, client, bot_token=slack.bot_token, api_url=slack.url)
     runner, port = await start_http(
-        adapter.build_app(signing_secret=SECRET, process_before_response=True), "127.0.0.1", 0
+        adapter.build_app(signing_secret=SECRET, process_before_response=True),
+        "127.0.0.1",
+        0,
+        signing_secret=SECRET,
     )
     try:
         yield f"http://127.0.0.1:{port}/slack/events", brain, SlackSender(client)
