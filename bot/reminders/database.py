@@ -1,13 +1,17 @@
 """Opening the store: the engine for SQLite or PostgreSQL, and the migrations applied on start.
 
-SQLite runs in WAL mode (readers never block the writer) with a busy timeout, and every transaction
-starts with `BEGIN IMMEDIATE`: a deferred transaction that reads and then writes fails at once with
-"database is locked" when another process got the write lock in between, whatever the busy timeout.
+SQLite runs in WAL mode (readers never block the writer) with a busy timeout, and every writing
+transaction starts with `BEGIN IMMEDIATE`: a deferred transaction that reads and then writes fails at once
+with "database is locked" when another process got the write lock in between, whatever the busy timeout.
+Reads (`read_transaction`) start with a plain `BEGIN` instead, so they never wait for the write lock: in WAL
+mode they read the last committed state while a writer works.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +24,7 @@ from sqlalchemy.pool import StaticPool
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 _MIGRATION_LOCK_KEY = 7_407_173_361  # any fixed number: the advisory lock id for migrations on PostgreSQL
+_READ_ONLY = "headshot_read_only"  # execution option: this transaction only reads
 
 
 def normalise_url(database_url: str) -> URL:
@@ -59,10 +64,20 @@ def create_store_engine(database_url: str, *, busy_timeout_ms: int = DEFAULT_BUS
             dbapi_connection.execute(f"PRAGMA {pragma}")
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def _begin(connection: Connection) -> None:
+        reading = connection.get_execution_options().get(_READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that only reads: on SQLite it does not take (or wait for) the write lock."""
+    with engine.connect() as connection:
+        connection.execution_options(**{_READ_ONLY: True})
+        with connection.begin():
+            yield connection
 
 
 def migrate(engine: Engine) -> None:

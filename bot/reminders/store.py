@@ -7,20 +7,23 @@ and owner, so two schedulers, or a user cancelling while a scheduler delivers, n
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Row, Table, and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from bot.messages import Conversation
-from bot.reminders.database import DEFAULT_BUSY_TIMEOUT_MS, create_store_engine, migrate
+from bot.reminders.database import DEFAULT_BUSY_TIMEOUT_MS, create_store_engine, migrate, read_transaction
+from bot.reminders.ledger import EventLedger
 from bot.reminders.models import (
     ACTIVE_STATUSES,
     DEFAULT_WORKSPACE_INTERVAL_MONTHS,
     AvatarSightingRow,
+    HandledEvent,
     Reminder,
     ReminderKind,
     ReminderStatus,
@@ -32,6 +35,7 @@ reminders = cast(Table, Reminder.__table__)
 preferences = cast(Table, UserPreference.__table__)
 workspaces = cast(Table, WorkspaceSetting.__table__)
 sightings_table = cast(Table, AvatarSightingRow.__table__)
+events_table = cast(Table, HandledEvent.__table__)
 
 PENDING = ReminderStatus.PENDING.value
 CLAIMED = ReminderStatus.CLAIMED.value
@@ -128,6 +132,7 @@ class ReminderStore:
         self.engine: Engine = create_store_engine(database_url, busy_timeout_ms=busy_timeout_ms)
         if migrate_on_open:
             migrate(self.engine)
+        self.events = EventLedger(self.engine)  # the platform deliveries some process has taken
 
     @property
     def dialect(self) -> str:
@@ -139,10 +144,16 @@ class ReminderStore:
     # --- reminders a person owns -------------------------------------------------------------------
 
     def add(self, new: NewReminder, *, now: datetime, cap: int | None = None) -> ReminderRecord:
-        """Adds one reminder; with `cap`, refuses (CapReached) when the owner already has that many."""
+        """Adds one reminder; with `cap`, refuses (CapReached) when the owner already has that many.
+
+        Count and insert are one transaction that holds the owner's lock (`lock_owner`), so reminders set
+        at the same moment cannot all see room under the cap.
+        """
         with self.engine.begin() as connection:
-            if cap is not None and self._active_count(connection, new.platform, new.user) >= cap:
-                raise CapReached(cap)
+            if cap is not None:
+                lock_owner(connection, new.platform, new.user)
+                if self._active_count(connection, new.platform, new.user) >= cap:
+                    raise CapReached(cap)
             row = connection.execute(
                 insert(reminders).values(**_new_values(new, now)).returning(*reminders.c)
             ).one()
@@ -180,7 +191,7 @@ class ReminderStore:
         ).scalar_one()
 
     def active_for(self, platform: str, user: str) -> list[ReminderRecord]:
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             rows = connection.execute(
                 select(reminders)
                 .where(
@@ -196,7 +207,7 @@ class ReminderStore:
         """The reminder if this person owns it; None both when it is missing and when it is someone else's."""
         if not 0 < reminder_id <= MAX_ROW_ID:
             return None
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             row = connection.execute(
                 select(reminders).where(
                     reminders.c.id == reminder_id, reminders.c.platform == platform, reminders.c.user == user
@@ -280,13 +291,13 @@ class ReminderStore:
             query = query.where(reminders.c.user == user)
         if limit is not None:
             query = query.limit(limit)
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             return [_record(row) for row in connection.execute(query).all()]
 
     def get(self, reminder_id: int) -> ReminderRecord | None:
         if not 0 < reminder_id <= MAX_ROW_ID:
             return None
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             row = connection.execute(select(reminders).where(reminders.c.id == reminder_id)).one_or_none()
         return _record(row) if row is not None else None
 
@@ -442,7 +453,7 @@ class ReminderStore:
         return result.rowcount
 
     def claim_holders(self) -> set[str]:
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             rows = connection.execute(
                 select(reminders.c.claimed_by).where(reminders.c.status == CLAIMED).distinct()
             ).all()
@@ -477,7 +488,7 @@ class ReminderStore:
     # --- preferences and workspace settings --------------------------------------------------------
 
     def preferences(self, platform: str, user: str) -> Preferences:
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             row = connection.execute(
                 select(preferences).where(preferences.c.platform == platform, preferences.c.user == user)
             ).one_or_none()
@@ -491,7 +502,7 @@ class ReminderStore:
         if not wanted:
             return {}
         users = {user for _, user in wanted}
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             rows = connection.execute(
                 select(preferences.c.platform, preferences.c.user, preferences.c.timezone).where(
                     preferences.c.user.in_(users), preferences.c.timezone.is_not(None)
@@ -511,7 +522,7 @@ class ReminderStore:
         return self.preferences(platform, user)
 
     def workspace_settings(self, platform: str, workspace: str) -> WorkspaceSettings:
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             row = connection.execute(
                 select(workspaces).where(
                     workspaces.c.platform == platform, workspaces.c.workspace == workspace
@@ -585,7 +596,7 @@ class ReminderStore:
         return result
 
     def sighting(self, platform: str, workspace: str, user: str) -> StoredSighting | None:
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             row = connection.execute(
                 select(sightings_table).where(
                     sightings_table.c.platform == platform,
@@ -600,7 +611,7 @@ class ReminderStore:
     def users_with_recent_suggestion(
         self, platform: str, workspace: str, users: Iterable[str], since: datetime
     ) -> set[str]:
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             rows = connection.execute(
                 select(reminders.c.user).where(
                     reminders.c.platform == platform,
@@ -613,7 +624,7 @@ class ReminderStore:
         return {row.user for row in rows}
 
     def opted_out(self, platform: str, users: Iterable[str]) -> set[str]:
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             rows = connection.execute(
                 select(preferences.c.user).where(
                     preferences.c.platform == platform,
@@ -623,11 +634,29 @@ class ReminderStore:
             ).all()
         return {row.user for row in rows}
 
+    def ping(self) -> None:
+        """Raises when the store cannot answer a query (readiness probes)."""
+        with read_transaction(self.engine) as connection:
+            connection.execute(select(1)).scalar_one()
+
     def delete_everything(self) -> None:
         """Empties every table (tests on a shared PostgreSQL database)."""
         with self.engine.begin() as connection:
-            for table in (reminders, preferences, workspaces, sightings_table):
+            for table in (reminders, preferences, workspaces, sightings_table, events_table):
                 connection.execute(delete(table))
+
+
+def lock_owner(connection: Connection, platform: str, user: str) -> None:
+    """Serialises, until the transaction ends, the writes that must see one person's reminders as they are.
+
+    PostgreSQL (READ COMMITTED) would let 40 simultaneous "remind me" each count 9 and insert: a transaction
+    advisory lock keyed by the owner makes them take turns (it needs no row, and costs nothing to other
+    people). SQLite needs nothing: `BEGIN IMMEDIATE` already lets one writer in at a time.
+    """
+    if connection.dialect.name == "postgresql":
+        digest = hashlib.blake2b(f"reminder-owner\0{platform}\0{user}".encode(), digest_size=8).digest()
+        key = int.from_bytes(digest, "big", signed=True)  # the lock id is a signed 64-bit number
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _new_values(new: NewReminder, now: datetime) -> dict[str, Any]:
