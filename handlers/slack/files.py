@@ -20,7 +20,8 @@ from bot.messages import Attachment
 log = logging.getLogger("headshot.slack.files")
 
 SLACK_FILE_HOSTS = ("files.slack.com", "files.slack-gov.com")
-"""Where Slack serves `url_private` (https, port 443). The bot token goes there and to SLACK_API_URL's origin only."""
+"""Where Slack serves `url_private` (https, port 443): the bot token goes there and to SLACK_API_URL's
+origin, nowhere else."""
 
 MISSING_SCOPE = "the Slack app is missing a permission ({scope}); ask a workspace admin to reinstall it"
 DELETED = "the file was deleted or is no longer available"

@@ -20,6 +20,7 @@ from bot.reminders.scheduler import Scheduler
 from handlers.slack.app import SlackListeners
 from handlers.slack.run import build_client, start_http
 from handlers.slack.sender import SlackSender
+from tests.fakes import slack_events
 from tests.fakes.slack_api import FakeSlackApi, post_event
 from tests.slack.conftest import SECRET, event_callback, message_ts
 
@@ -53,7 +54,7 @@ def _click(slack: FakeSlackApi, button: dict[str, Any], *, container: dict[str, 
         "team": {"id": "T0FAKE"},
         "user": {"id": "U1", "team_id": "T0FAKE"},
         "container": container,
-        "trigger_id": "1.2.3",
+        "trigger_id": slack_events.trigger_id(),
         "actions": [{"type": "button", "action_id": button["action_id"], "value": button["value"]}],
     }
     if container["type"] == "message":

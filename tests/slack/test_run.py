@@ -106,18 +106,27 @@ async def test_socket_mode_over_a_loopback_websocket(slack: FakeSlackApi, socket
     hint = await slack.wait_for_response()
     assert "Attach a photo" in hint["text"]
 
-    # A redelivered envelope (retry_attempt > 0) is acknowledged and not answered again.
-    retried = event_callback(
-        {"type": "app_mention", "user": "U1", "text": "<@UBOT> retried", "ts": message_ts(), "channel": "C1"}
+    # The same envelope redelivered (retry_attempt > 0) is acknowledged and not answered again ...
+    redelivered = await slack.send_envelope("events_api", mention, retry_attempt=1)
+    await slack.wait_for_ack(redelivered)
+    # ... but a retry of an event nobody took (no process was up for its first delivery) is answered.
+    missed = event_callback(
+        {
+            "type": "message",
+            "user": "U1",
+            "text": "help",
+            "ts": message_ts(),
+            "channel": "D1",
+            "channel_type": "im",
+        }
     )
-    retry_envelope = await slack.send_envelope("events_api", retried, retry_attempt=1)
+    retry_envelope = await slack.send_envelope("events_api", missed, retry_attempt=1)
     await slack.wait_for_ack(retry_envelope)
-    after = {"type": "message", "user": "U1", "text": "help", "ts": message_ts(), "channel": "D1"}
-    await slack.send_envelope("events_api", event_callback({**after, "channel_type": "im"}))
     await slack.wait_for_call("chat.postMessage", where=lambda p: p["channel"] == "D1")
     brain = socket_mode.runtime.brain
     assert isinstance(brain, RecordingBrain)
     assert sorted(i.text for i in brain.incomings) == ["check", "help", "help"]
+    assert len(slack.calls_to("chat.postMessage")) == 2
 
     click = {
         "type": "block_actions",
