@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import OperationalError
 
+from bot import metrics
 from bot.messages import Action, ActionId, Buttons, Paragraph, Reply, ReplyKind, Title
 from bot.reminders.daytime import DAYTIME_END, DAYTIME_START, in_daytime, next_daytime
 from bot.reminders.delivery import Delivery, PermanentDeliveryError, SenderRegistry, TransientDeliveryError
@@ -133,8 +134,11 @@ class Scheduler:
         base_backoff: timedelta = timedelta(minutes=1),
         max_backoff: timedelta = timedelta(hours=6),
         worker_id: str | None = None,
+        on_tick: Callable[[], None] | None = None,
     ) -> None:
         self.service = service
+        self.on_tick = on_tick  # told after every completed tick (readiness: "the scheduler ticks")
+        self.tick_lag = 0.0  # in the last tick, how late (s) the most overdue reminder delivered was
         self.store = service.store
         self.senders = senders
         self.tick_seconds = tick_seconds
@@ -152,6 +156,9 @@ class Scheduler:
                 delivered = await self._tick(None, stopping)
                 if delivered:
                     log.info("delivered %d reminders", delivered)
+                metrics.scheduler_ticked(self.tick_lag)
+                if self.on_tick is not None:
+                    self.on_tick()
             except OperationalError as exc:
                 log.warning("reminder store unavailable this tick (%s); retrying", _short(exc))
             except Exception:
@@ -168,6 +175,7 @@ class Scheduler:
     async def _tick(self, fixed_now: datetime | None, stopping: asyncio.Event | None) -> int:
         """`fixed_now` pretends the time (run-due --now, tests); None reads the clock as the tick goes on."""
         marks = _DeliveredMarks(self)
+        self.tick_lag = 0.0
         try:
             return await self._claim_and_deliver(fixed_now, stopping, marks)
         finally:
@@ -276,6 +284,7 @@ class Scheduler:
             await sender.deliver(delivery)
         except PermanentDeliveryError as exc:
             log.info("reminder %d failed permanently: %s", record.id, exc.reason)
+            metrics.reminder_outcome("failed")
             await self._write(
                 self.store.mark_failed, record.id, self.worker_id, attempts=attempts, error=exc.reason
             )
@@ -291,6 +300,8 @@ class Scheduler:
         # and another worker delivers the reminder again.
         next_due = next_occurrence(record, now, zone) if record.recurrence else None
         await marks.add(record.id, next_due)
+        metrics.reminder_outcome("delivered")
+        self.tick_lag = max(self.tick_lag, (now - record.due_at).total_seconds())
         return 1
 
     async def _retry_or_fail(
@@ -298,6 +309,7 @@ class Scheduler:
     ) -> None:
         if attempts >= self.max_attempts:
             log.info("reminder %d failed after %d attempts: %s", record.id, attempts, reason)
+            metrics.reminder_outcome("failed")
             await self._write(
                 self.store.mark_failed,
                 record.id,
@@ -306,6 +318,7 @@ class Scheduler:
                 error=f"gave up after {attempts} attempts: {reason}",
             )
             return
+        metrics.reminder_outcome("retried")
         backoff = min(self.max_backoff, self.base_backoff * 2 ** (attempts - 1))
         if retry_after is not None:
             backoff = max(backoff, timedelta(seconds=retry_after))

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 from aiohttp import web
@@ -19,6 +20,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.health import Readiness
 from bot.runtime import Runtime
 from handlers.slack.app import SlackListeners
 from handlers.slack.profiles import SlackProfiles
@@ -30,6 +32,7 @@ log = logging.getLogger("headshot.slack")
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
 AVATAR_SWEEP_SECONDS = 12 * 3600.0
 RATE_LIMIT_RETRIES = 2
 DRAIN_SECONDS = 15.0  # within serve's 25 s shutdown grace: answers already acknowledged get finished
@@ -55,8 +58,11 @@ def build_client(bot_token: str, api_url: str) -> AsyncWebClient:
     return client
 
 
-def build_web_app(app: AsyncApp, *, signing_secret: str) -> web.Application:
-    """HTTP mode: events, the slash command and interactivity all at /slack/events; /healthz for probes.
+def build_web_app(
+    app: AsyncApp, *, signing_secret: str, readiness: Callable[[], Awaitable[Readiness]] | None = None
+) -> web.Application:
+    """HTTP mode: events, the slash command and interactivity all at /slack/events; /healthz (alive) and,
+    given `readiness`, /readyz (the whole process ready: 200, else 503) for a load balancer's probes.
 
     Every request is checked on its raw bytes (signature, timestamp, shape) before Bolt parses it.
     """
@@ -80,18 +86,32 @@ def build_web_app(app: AsyncApp, *, signing_secret: str) -> web.Application:
     async def health(request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
+    async def ready(request: web.Request) -> web.Response:
+        assert readiness is not None
+        answer = await readiness()
+        return web.json_response(answer.as_dict(), status=answer.http_status)
+
     web_app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     web_app.router.add_post(EVENTS_PATH, events)
     web_app.router.add_get(HEALTH_PATH, health)
+    if readiness is not None:
+        web_app.router.add_get(READY_PATH, ready)
     return web_app
 
 
 async def start_http(
-    app: AsyncApp, host: str, port: int, *, signing_secret: str
+    app: AsyncApp,
+    host: str,
+    port: int,
+    *,
+    signing_secret: str,
+    readiness: Callable[[], Awaitable[Readiness]] | None = None,
 ) -> tuple[web.AppRunner, int]:
     """Serves the app; returns the runner (to clean up) and the bound port (useful with port 0)."""
     runner = web.AppRunner(
-        build_web_app(app, signing_secret=signing_secret), handle_signals=False, access_log=None
+        build_web_app(app, signing_secret=signing_secret, readiness=readiness),
+        handle_signals=False,
+        access_log=None,
     )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
@@ -101,6 +121,18 @@ async def start_http(
         await runner.cleanup()
         raise SlackStartError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
     return runner, int(runner.addresses[0][1])
+
+
+def _socket_open(handler: AsyncSocketModeHandler) -> bool:
+    """The Socket Mode WebSocket is up (slack_sdk reconnects a dropped one by itself)."""
+    client = handler.client
+    session = getattr(client, "current_session", None)
+    return (
+        not client.closed
+        and not getattr(client, "stale", False)
+        and session is not None
+        and not session.closed
+    )
 
 
 async def _sweep_forever(adapter: SlackListeners, team: str, stopping: asyncio.Event) -> None:
@@ -155,18 +187,26 @@ async def run_slack(
                     f"Socket Mode connection refused ({exc.response.get('error')}); check SLACK_APP_TOKEN"
                 ) from exc
             log.info("Slack adapter connected in Socket Mode")
+            runtime.health.connected("slack", "Socket Mode", probe=lambda: _socket_open(handler))
             try:
                 await stopping.wait()
             finally:
+                runtime.health.disconnected("slack", "stopped")
                 await handler.close_async()  # type: ignore[no-untyped-call]
         else:
             runner, port = await start_http(
-                app, host, settings.port, signing_secret=settings.signing_secret or ""
+                app,
+                host,
+                settings.port,
+                signing_secret=settings.signing_secret or "",
+                readiness=runtime.readiness,
             )
             log.info("Slack adapter listening on %s:%d%s", host, port, EVENTS_PATH)
+            runtime.health.connected("slack", f"HTTP mode, listening on port {port}")
             try:
                 await stopping.wait()
             finally:
+                runtime.health.disconnected("slack", "stopped")
                 await runner.cleanup()
     finally:
         sweeper.cancel()

@@ -83,6 +83,11 @@ async def test_socket_mode_over_a_loopback_websocket(slack: FakeSlackApi, socket
     await slack.wait_for_socket()
     assert slack.calls_to("apps.connections.open") == [{}]
     assert isinstance(socket_mode.runtime.senders.get("slack"), SlackSender)
+    for _ in range(200):  # the handler reports the connection right after connecting
+        if socket_mode.runtime.health.checks().get("slack"):
+            break
+        await asyncio.sleep(0.01)
+    assert socket_mode.runtime.health.connections() == {"slack": True}
 
     ts = message_ts()
     mention = event_callback(
@@ -145,6 +150,7 @@ async def test_socket_mode_over_a_loopback_websocket(slack: FakeSlackApi, socket
 
     await socket_mode.stop()
     assert socket_mode.task.exception() is None
+    assert socket_mode.runtime.health.connections() == {"slack": False}
 
 
 async def test_http_mode_on_the_configured_port(slack: FakeSlackApi, http_mode: tuple[Running, int]) -> None:
@@ -166,8 +172,15 @@ async def test_http_mode_on_the_configured_port(slack: FakeSlackApi, http_mode: 
     )
     assert (await post_event(f"{base}/slack/events", mention, SECRET)).status == 200
     await slack.wait_for_call("chat.postMessage")
+    # The load balancer's readiness probe, on the same port: Slack connected, the store answering.
+    async with aiohttp.ClientSession() as session, session.get(f"{base}/readyz") as response:
+        assert response.status == 200
+        checks = (await response.json())["checks"]
+    assert checks["slack"] == {"ok": True, "detail": f"HTTP mode, listening on port {port}"}
+    assert checks["store"]["ok"]
 
     await running.stop()
+    assert running.runtime.health.checks()["slack"].ok is False
     async with aiohttp.ClientSession() as session:
         with pytest.raises(aiohttp.ClientConnectionError):
             await session.get(f"{base}/healthz")
