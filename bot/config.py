@@ -80,6 +80,12 @@ def setting(environ: Mapping[str, str], name: str) -> str | None:
     return _clean(environ.get(name))
 
 
+def malformed_secret(value: str) -> bool:
+    """A line break, space or control character inside a token: a bad copy (no platform issues one), and
+    no HTTP header may carry it."""
+    return any(char.isspace() or not char.isprintable() for char in value)
+
+
 def load_config(environ: Mapping[str, str] | None = None, *, dotenv_path: Path | None = None) -> Config:
     """Reads the settings. With `environ=None` the process environment plus `./.env` are used."""
     if environ is None:

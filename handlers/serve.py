@@ -32,7 +32,7 @@ from bot.logs import redirect_logs
 from bot.runtime import Runtime
 from handlers.console import CROPS_DIR, ConsoleOutput, ConsoleSender, run_console
 from handlers.probes import start_listeners, stop_listeners
-from handlers.registry import create_adapters
+from handlers.registry import create_adapters, secret_problems
 
 log = logging.getLogger("headshot.serve")
 
@@ -200,6 +200,8 @@ async def serve_async(
         adapters = create_adapters(runtime.config.environ)
     for note in plan_notes(adapters):
         log.warning(note)
+    for _status, problem, fix in secret_problems(runtime.config.environ):
+        log.warning("%s: %s", problem, fix)
     configured = [adapter for adapter in adapters if adapter.configured]
 
     await asyncio.to_thread(preload_core)

@@ -15,7 +15,8 @@ Every other path — two schedulers racing, a restart mid-batch, a stop — deli
 takes with it whatever was sent while the previous write ran. With real platforms (tens of milliseconds per
 send) that is one reminder per write; with an instant sender it batches, which is what lets one SQLite
 worker deliver 10,000 reminders in a few seconds instead of paying a transaction each. The window above is
-therefore "sent since the last mark write began", bounded by MAX_UNMARKED.
+therefore "sent since the last mark write began", bounded by MAX_UNMARKED: the running write's marks and
+the ones waiting for the next write count together, so a crash re-sends at most MAX_UNMARKED reminders.
 """
 
 from __future__ import annotations
@@ -356,11 +357,14 @@ class _DeliveredMarks:
         self._scheduler = scheduler
         self._waiting: list[tuple[int, datetime | None]] = []
         self._writing: asyncio.Task[None] | None = None
+        self._in_flight = 0  # marks the running write carries: sent, not recorded yet either
 
     async def add(self, reminder_id: int, next_due: datetime | None) -> None:
         self._waiting.append((reminder_id, next_due))
         if self._writing is not None and not self._writing.done():
-            if len(self._waiting) < MAX_UNMARKED:
+            # Everything sent and not yet recorded counts, the running write's marks too: a crash now
+            # would send all of them again, so together they stay within MAX_UNMARKED.
+            if self._in_flight + len(self._waiting) < MAX_UNMARKED:
                 # The running write's successor takes this one. Yielding lets a finished write report back
                 # even when the sender never awaits anything (the console), so the next write starts soon.
                 await asyncio.sleep(0)
@@ -378,6 +382,7 @@ class _DeliveredMarks:
 
     def _take(self) -> list[tuple[int, datetime | None]]:
         taken, self._waiting = self._waiting, []
+        self._in_flight = len(taken)
         return taken
 
     async def _write(self, items: list[tuple[int, datetime | None]]) -> None:
@@ -385,12 +390,14 @@ class _DeliveredMarks:
         try:
             marked = await scheduler._write(scheduler.store.mark_delivered_many, scheduler.worker_id, items)
         except Exception as exc:  # they stay claimed: after the lease another worker sends them again
+            self._in_flight = 0
             log.error(
                 "could not record %d delivered reminders (%s); they may be sent twice",
                 len(items),
                 _short(exc),
             )
             return
+        self._in_flight = 0
         if marked != len(items):
             log.warning(
                 "%d delivered reminders had lost their claim (lease ran out); they may be sent twice",
