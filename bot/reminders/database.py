@@ -24,7 +24,7 @@ from sqlalchemy.pool import StaticPool
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 _MIGRATION_LOCK_KEY = 7_407_173_361  # any fixed number: the advisory lock id for migrations on PostgreSQL
-_READ_ONLY = "headshot_read_only"  # execution option: this transaction only reads
+READ_ONLY = "headshot_read_only"  # execution option: this transaction only reads
 
 
 def normalise_url(database_url: str) -> URL:
@@ -65,7 +65,7 @@ def create_store_engine(database_url: str, *, busy_timeout_ms: int = DEFAULT_BUS
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        reading = connection.get_execution_options().get(_READ_ONLY, False)
+        reading = connection.get_execution_options().get(READ_ONLY, False)
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
@@ -75,7 +75,7 @@ def create_store_engine(database_url: str, *, busy_timeout_ms: int = DEFAULT_BUS
 def read_transaction(engine: Engine) -> Iterator[Connection]:
     """A transaction that only reads: on SQLite it does not take (or wait for) the write lock."""
     with engine.connect() as connection:
-        connection.execution_options(**{_READ_ONLY: True})
+        connection.execution_options(**{READ_ONLY: True})
         with connection.begin():
             yield connection
 
