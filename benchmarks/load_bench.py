@@ -77,7 +77,7 @@ def decompression_heavy(count: int, cache: Path) -> list[tuple[str, bytes]]:
         ("webp", "RGBA", {"lossless": True}),
         ("png", "RGBA", {}),
         ("gif", "P", {}),
-        ("tiff", "RGBA", {}),
+        ("tiff", "RGBA", {"compression": "tiff_deflate"}),
     ]
     made: list[tuple[str, bytes]] = []
     for index in range(count):

@@ -102,15 +102,20 @@ def delivery_of(body: Mapping[str, Any]) -> tuple[str, str] | None:
         if trigger:
             return "command", str(trigger)
         response_url = body.get("response_url")
-        return ("command", hashlib.sha256(str(response_url).encode()).hexdigest()) if response_url else None
+        return ("command", _digest(str(response_url))) if response_url else None
     if body.get("type") in ("block_actions", "view_submission", "shortcut", "message_action"):
         if trigger:
             return "interaction", str(trigger)
         actions = body.get("actions") or [{}]
         action_ts = actions[0].get("action_ts") if isinstance(actions[0], Mapping) else None
         user = (body.get("user") or {}).get("id", "")
-        return ("interaction", f"{team}:{user}:{action_ts}") if action_ts else None
+        # Hashed: the store keeps no user id for this (it is not the user's data, only a receipt).
+        return ("interaction", _digest(f"{team}:{user}:{action_ts}")) if action_ts else None
     return None
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class SlackListeners:
