@@ -73,7 +73,7 @@ def decompression_heavy(count: int, cache: Path) -> list[tuple[str, bytes]]:
     """Flat 7745 x 7745 pictures (60 MP, 240 MB as RGBA) that compress to a few KB; made once, cached."""
     from PIL import Image
 
-    kinds = [
+    kinds: list[tuple[str, str, dict[str, Any]]] = [
         ("webp", "RGBA", {"lossless": True}),
         ("png", "RGBA", {}),
         ("gif", "P", {}),
