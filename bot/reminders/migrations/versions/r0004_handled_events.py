@@ -3,8 +3,8 @@
 Slack retries an event it thinks was missed and may deliver the same one to two replicas; a row here is the
 claim that makes exactly one of them answer. Rows expire within the hour and are purged as they do.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-02
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | None = None
 depends_on: str | None = None
 
