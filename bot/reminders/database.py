@@ -10,6 +10,8 @@ mode they read the last committed state while a writer works.
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,12 +57,9 @@ def create_store_engine(database_url: str, *, busy_timeout_ms: int = DEFAULT_BUS
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
-        for pragma in (
-            "journal_mode=WAL",
-            "synchronous=NORMAL",
-            f"busy_timeout={int(busy_timeout_ms)}",
-            "foreign_keys=ON",
-        ):
+        dbapi_connection.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        _switch_to_wal(dbapi_connection, busy_timeout_ms / 1000)
+        for pragma in ("synchronous=NORMAL", "foreign_keys=ON"):
             dbapi_connection.execute(f"PRAGMA {pragma}")
 
     @event.listens_for(engine, "begin")
@@ -69,6 +68,24 @@ def create_store_engine(database_url: str, *, busy_timeout_ms: int = DEFAULT_BUS
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _switch_to_wal(dbapi_connection: Any, timeout: float) -> None:
+    """Turns WAL on (a no-op once a database is in WAL, which it keeps).
+
+    On a new database file the switch needs the database to itself, and SQLite answers "database is locked"
+    at once, without waiting for the busy timeout, when another process is opening it too: two replicas
+    started together on a fresh store. So the switch is retried for up to the busy timeout.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 @contextmanager

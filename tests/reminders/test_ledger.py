@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 from threading import Barrier
 
 from sqlalchemy import func, select
@@ -67,3 +68,22 @@ def test_a_key_longer_than_the_column_is_kept_as_its_hash(database_url: str) -> 
 def test_the_in_process_fallback_answers_the_same_way() -> None:
     local = LocalLedger(ttl=3600)
     assert local.claim("k") and not local.claim("k") and local.claim("other")
+
+
+def test_replicas_opening_a_new_sqlite_store_together_all_get_it(tmp_path: Path) -> None:
+    # Switching a new file to WAL needs it alone: SQLite said "database is locked" at once (no busy wait)
+    # to the second of two replicas started together, whose first claim then failed.
+    for attempt in range(10):
+        url = f"sqlite:///{tmp_path / f'fresh{attempt}.db'}"
+        barrier = Barrier(3)
+
+        def open_and_claim(index: int, url: str = url, barrier: Barrier = barrier) -> bool:
+            barrier.wait()
+            store = ReminderStore(url)
+            try:
+                return store.events.claim("slack:event:T1:EvNew", now=START)
+            finally:
+                store.close()
+
+        with ThreadPoolExecutor(3) as pool:
+            assert sorted(pool.map(open_and_claim, range(3))) == [False, False, True]
