@@ -24,6 +24,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     HEADSHOT_KNOWLEDGE_DIR=/app/knowledge \
     HEADSHOT_DATABASE_URL=sqlite:////app/data/headshot.db \
     HEADSHOT_LOG_FORMAT=json \
+    HEADSHOT_HEALTH_PORT=8080 \
     PORT=3000
 RUN useradd --create-home --uid 10001 --user-group headshot \
     && mkdir -p /app/data \
@@ -36,9 +37,10 @@ USER headshot
 VOLUME /app/data
 # Slack HTTP mode listens here (events at /slack/events, probes at /healthz).
 EXPOSE 3000
-# Only Slack HTTP mode serves /healthz; Socket Mode, Discord and the console have no port, so the
-# probe reports healthy there rather than failing a container that has nothing to probe.
+# Readiness in every mode (Slack HTTP or Socket Mode, Discord, the scheduler alone): `serve` answers
+# /readyz on HEADSHOT_HEALTH_PORT with 200 only while each enabled adapter is connected, the store answers
+# and the scheduler ticks; a 503 or no answer makes urlopen raise, and the probe fail.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import os, sys, urllib.request; http = bool(os.environ.get('SLACK_SIGNING_SECRET')) and not os.environ.get('SLACK_APP_TOKEN'); sys.exit(0) if not http else urllib.request.urlopen('http://127.0.0.1:%s/healthz' % (os.environ.get('PORT') or '3000'), timeout=4).close()"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/readyz' % (os.environ.get('HEADSHOT_HEALTH_PORT') or '8080'), timeout=4).close()"]
 STOPSIGNAL SIGTERM
 CMD ["headshot", "serve"]

@@ -68,7 +68,10 @@ async def _measure(naive: bool, runs: int, workdir: Path) -> dict[str, tuple[flo
         client = build_client(slack.bot_token, slack.url)
         adapter = SlackListeners(brain, client, bot_token=slack.bot_token, api_url=slack.url)
         runner, port = await start_http(
-            adapter.build_app(signing_secret=SECRET, process_before_response=naive), "127.0.0.1", 0
+            adapter.build_app(signing_secret=SECRET, process_before_response=naive),
+            "127.0.0.1",
+            0,
+            signing_secret=SECRET,
         )
         url = f"http://127.0.0.1:{port}/slack/events"
         small = slack.add_file("F1", shared_path("photos", SMALL_PHOTO).read_bytes(), name=SMALL_PHOTO)

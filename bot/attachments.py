@@ -1,9 +1,11 @@
 """Downloading a file a user posted, safely, for every adapter.
 
-The adapters give the URL, the hosts they trust for it, and the headers (the bot token for Slack's
-`url_private`). The download never leaves the trusted hosts (no redirect to elsewhere carries the
-token), stops at the size cap, gives up after a timeout, and recognises the HTML login page some
-platforms return instead of the file. Every failure becomes an `Attachment` with a friendly `problem`.
+The adapters give the URL, the origins they trust for it (scheme, host and port), and the headers (the bot
+token for Slack's `url_private`). The download never leaves the trusted origins: a URL with credentials,
+another port or another scheme is refused, and so is a redirect anywhere else, so the token goes nowhere
+but where the platform serves its files. It stops at the size cap, gives up after a timeout, and recognises
+the HTML login page some platforms return instead of the file. Every failure becomes an `Attachment` with a
+friendly `problem`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import ipaddress
 import logging
 import mimetypes
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import PurePath
 from urllib.parse import urljoin, urlsplit
 
@@ -32,25 +35,72 @@ IMAGE_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "gif", "webp", "heic", "heif
 """The file types the photo check reads (see bot/photo/loading.py)."""
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a download may go: scheme, host and port, all three (a token must not reach another port
+    of a trusted host: another service may listen there)."""
+
+    scheme: str
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
+
+class UntrustedUrl(ValueError):
+    """Why a URL is not downloaded from, in words for the user."""
+
+
+def origin_of(url: str) -> Origin:
+    """The URL's origin; raises `UntrustedUrl` when it has none we would ever download from: not http(s),
+    no host, a port that is not a port, or a user name or password in it (aiohttp would send those as
+    Basic credentials beside, or instead of, the platform's token)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        raise UntrustedUrl("the file link is malformed") from None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise UntrustedUrl("the file link isn’t a web address I download from")
+    if parts.username is not None or parts.password is not None:
+        raise UntrustedUrl("the file link carries a user name or password, which I never follow")
+    host = (parts.hostname or "").lower()
+    if not host:
+        raise UntrustedUrl("the file link is malformed")
+    return Origin(scheme, host, port if port is not None else _DEFAULT_PORTS[scheme])
 
 
 def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+    """The host of a URL for the logs; "" when it has none (a log line must never raise)."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
-def trusted_hosts(
+def trusted_origins(
     platform_hosts: Iterable[str], api_url: str | None, *, any_loopback_name: bool = False
-) -> tuple[str, ...]:
-    """Where a platform's files may be downloaded from: its own file hosts plus the host of the
-    configured API base URL (an enterprise proxy, or a local fake). `any_loopback_name` also accepts the
-    other names of loopback when that host is loopback; only for downloads that carry no token."""
-    hosts = list(platform_hosts)
-    api_host = host_of(api_url) if api_url else ""
-    if any_loopback_name and api_host in LOOPBACK_HOSTS:
-        hosts.extend(LOOPBACK_HOSTS)
-    elif api_host:
-        hosts.append(api_host)
-    return tuple(hosts)
+) -> tuple[Origin, ...]:
+    """Where a platform's files may be downloaded from: its own file hosts over https (port 443), plus the
+    origin of the configured API base URL (an enterprise proxy, or a local fake) exactly. With
+    `any_loopback_name`, a loopback API origin also admits the other names of loopback on the same scheme and
+    port; only for downloads that carry no token."""
+    origins = [Origin("https", host.lower(), 443) for host in platform_hosts]
+    if api_url:
+        try:
+            api = origin_of(api_url)
+        except UntrustedUrl:
+            return tuple(origins)
+        origins.append(api)
+        if any_loopback_name and api.host in LOOPBACK_HOSTS:
+            origins.extend(Origin(api.scheme, name, api.port) for name in LOOPBACK_HOSTS if name != api.host)
+    return tuple(origins)
 
 
 def not_an_image_problem(
@@ -71,28 +121,27 @@ def not_an_image_problem(
     return f"it isn’t an image ({kind}). Send a photo: JPEG, PNG, WebP or HEIC"
 
 
-def is_trusted_url(url: str, allowed_hosts: Iterable[str]) -> bool:
-    """True when the URL points at one of the allowed hosts (an entry starting with "." allows subdomains).
+def url_problem(url: str, allowed: Iterable[Origin]) -> str | None:
+    """Why `url` must not be downloaded from (for the user); None when its origin is one of `allowed`.
 
     Plain http is accepted only for loopback hosts (local fakes in tests); everything else needs https.
     """
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if not host:
-        return False
-    if parts.scheme == "http":
-        if not _is_loopback(host):
-            return False
-    elif parts.scheme != "https":
-        return False
-    for allowed in allowed_hosts:
-        allowed = allowed.lower()
-        if allowed.startswith("."):
-            if host.endswith(allowed) or host == allowed[1:]:
-                return True
-        elif host == allowed:
-            return True
-    return False
+    try:
+        origin = origin_of(url)
+    except UntrustedUrl as exc:
+        return str(exc)
+    if origin.scheme == "http" and not _is_loopback(origin.host):
+        return UNTRUSTED_HOST
+    if origin not in set(allowed):
+        return UNTRUSTED_HOST
+    return None
+
+
+def is_trusted_url(url: str, allowed: Iterable[Origin]) -> bool:
+    return url_problem(url, allowed) is None
+
+
+UNTRUSTED_HOST = "it isn’t hosted where I can safely download files from"
 
 
 def _is_loopback(host: str) -> bool:
@@ -112,7 +161,7 @@ async def fetch_attachment(
     url: str,
     *,
     filename: str,
-    allowed_hosts: Iterable[str],
+    allowed: Iterable[Origin],
     headers: Mapping[str, str] | None = None,
     content_type: str | None = None,
     declared_size: int | None = None,
@@ -121,16 +170,17 @@ async def fetch_attachment(
     session: aiohttp.ClientSession | None = None,
 ) -> Attachment:
     """Downloads one posted file; never raises for a problem the user should hear about."""
-    allowed = tuple(allowed_hosts)
+    allowed = tuple(allowed)
 
     def problem(text: str) -> Attachment:
         return Attachment(filename=filename, content_type=content_type, problem=text)
 
     if declared_size is not None and declared_size > max_bytes:
         return problem(too_large_problem(declared_size, max_bytes))
-    if not is_trusted_url(url, allowed):
-        log.warning("refused download from an untrusted host", extra={"host": host_of(url)})
-        return problem("it isn’t hosted where I can safely download files from")
+    refused = url_problem(url, allowed)
+    if refused is not None:
+        log.warning("refused a download", extra={"host": host_of(url), "reason": refused})
+        return problem(refused)
 
     own_session = session is None
     client = session or aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_seconds))
@@ -152,7 +202,7 @@ async def _download(
     url: str,
     filename: str,
     content_type: str | None,
-    allowed: tuple[str, ...],
+    allowed: tuple[Origin, ...],
     headers: Mapping[str, str],
     max_bytes: int,
 ) -> Attachment:
@@ -163,8 +213,9 @@ async def _download(
         async with client.get(url, headers=dict(headers), allow_redirects=False) as response:
             if response.status in (301, 302, 303, 307, 308):
                 target = urljoin(url, response.headers.get("Location", ""))
-                if not is_trusted_url(target, allowed):
-                    # The token must never follow a redirect off the trusted hosts.
+                if url_problem(target, allowed) is not None:
+                    # The token must never follow a redirect off the trusted origins.
+                    log.warning("refused a redirect", extra={"host": host_of(target)})
                     return problem("the file link redirected somewhere I don’t download from")
                 url = target
                 continue

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from bot import metrics
 from bot.clock import Clock, utc_now
 from bot.commands import PHOTO_PLATFORMS, help_reply, match_command, typed_form
 from bot.config import Config
@@ -29,6 +30,7 @@ from bot.messages import (
 
 if TYPE_CHECKING:
     from bot.knowledge import KnowledgeBase
+    from bot.reminders.ledger import LocalLedger
     from bot.reminders.service import AvatarSighting, ReminderService
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ class Brain:
         self._lock = threading.Lock()
         self._knowledge: KnowledgeBase | None = None
         self._reminders: ReminderService | None = None
+        self._local_events: LocalLedger | None = None
 
     # --- components, built on first use so each command pays only for what it needs -------------
 
@@ -81,6 +84,12 @@ class Brain:
         except Exception as exc:  # a user never sees a traceback
             replies = [self._failure_reply(exc, "handling a message")]
         _log_handled("message handled", incoming.conversation, started, replies)
+        metrics.message_handled(
+            incoming.conversation.platform,
+            str(replies[0].kind) if replies else "none",
+            time.perf_counter() - started,
+            photo=bool(incoming.attachments),
+        )
         return replies
 
     def handle_action(self, event: ActionEvent) -> list[Reply]:
@@ -113,6 +122,35 @@ class Brain:
 
     def photo_tracking_enabled(self, platform: str, workspace: str) -> bool:
         return self.reminders.tracking_enabled(platform, workspace)
+
+    def first_delivery(self, platform: str, kind: str, ident: str) -> bool:
+        """True when no process sharing the store has taken this delivery yet, and takes it.
+
+        `kind` and `ident` name one delivery on the platform: ("event", a Slack event_id), ("command", a
+        slash command's trigger_id), ("message", a message's ts)... A platform's retry, or the same delivery
+        reaching a second replica, then gets False and is dropped. When the store cannot answer, this
+        process's memory decides (a duplicate is then only caught here, which beats answering nothing).
+        """
+        key = f"{platform}:{kind}:{ident}"
+        try:
+            first = self.reminders.store.events.claim(key, now=self.clock())
+        except Exception as exc:
+            log.warning(
+                "the store could not record a delivery; deduplicating in this process only",
+                extra={"platform": platform, "error_type": type(exc).__name__},
+            )
+            first = self._local_ledger().claim(key)
+        if not first:
+            metrics.duplicate_dropped(platform, kind)
+        return first
+
+    def _local_ledger(self) -> LocalLedger:
+        with self._lock:
+            if self._local_events is None:
+                from bot.reminders.ledger import LocalLedger
+
+                self._local_events = LocalLedger()
+            return self._local_events
 
     # --- routing ------------------------------------------------------------------------------------
 

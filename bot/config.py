@@ -9,6 +9,7 @@ table list them all, and a test keeps the three in step.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,13 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("HEADSHOT_KNOWLEDGE_DIR", "documents the knowledge base is built from", "the bundled knowledge/"),
     Setting("HEADSHOT_LOG_FORMAT", "`text` (key=value lines) or `json`", "text"),
     Setting("HEADSHOT_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR", "INFO"),
+    Setting(
+        "HEADSHOT_HEALTH_PORT",
+        "port where `serve` answers probes: /healthz (alive), /readyz (adapters connected, store answers, "
+        "scheduler ticking)",
+        "unset (the Docker image: 8080)",
+    ),
+    Setting("HEADSHOT_METRICS_PORT", "port of the Prometheus /metrics endpoint", "unset (off)"),
 )
 
 
@@ -45,6 +53,8 @@ class Config:
     knowledge_dir: Path
     log_format: str = "text"  # "text" or "json"
     log_level: str = "INFO"
+    health_port: int | None = None  # /healthz and /readyz; None: only on Slack HTTP mode's listener
+    metrics_port: int | None = None  # /metrics; None: no metrics
     # Every variable the process sees (.env merged under the environment), for the adapters' own settings.
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -70,6 +80,12 @@ def setting(environ: Mapping[str, str], name: str) -> str | None:
     return _clean(environ.get(name))
 
 
+def malformed_secret(value: str) -> bool:
+    """A line break, space or control character inside a token: a bad copy (no platform issues one), and
+    no HTTP header may carry it."""
+    return any(char.isspace() or not char.isprintable() for char in value)
+
+
 def load_config(environ: Mapping[str, str] | None = None, *, dotenv_path: Path | None = None) -> Config:
     """Reads the settings. With `environ=None` the process environment plus `./.env` are used."""
     if environ is None:
@@ -80,8 +96,19 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv_path: Path |
         knowledge_dir=Path(knowledge) if knowledge else BUNDLED_KNOWLEDGE_DIR,
         log_format=(setting(environ, "HEADSHOT_LOG_FORMAT") or "text").lower(),
         log_level=(setting(environ, "HEADSHOT_LOG_LEVEL") or "INFO").upper(),
+        health_port=_port(environ, "HEADSHOT_HEALTH_PORT"),
+        metrics_port=_port(environ, "HEADSHOT_METRICS_PORT"),
         environ=dict(environ),
     )
+
+
+def _port(environ: Mapping[str, str], name: str) -> int | None:
+    text = setting(environ, name)
+    if text is None:
+        return None
+    if not re.fullmatch(r"[0-9]{1,5}", text) or not 0 < int(text) < 65536:
+        raise ConfigError(f"{name} must be a port number (1-65535), not {text!r}")
+    return int(text)
 
 
 class ConfigError(ValueError):

@@ -29,6 +29,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 REDACTED = "[redacted]"
+MIN_REDACTED_LENGTH = 6
+"""Configured secrets shorter than this are not replaced verbatim: a one-letter "secret" would turn every
+occurrence of that letter into [redacted] ("cra[redacted]hed"); doctor flags such a secret instead."""
 
 _SECRET_PATTERNS: tuple[re.Pattern[str], ...] = (
     # Slack bot/user/app-level/refresh/config tokens: xoxb-, xoxp-, xoxa-, xoxr-, xoxe-, xoxs-, xapp-.
@@ -55,14 +58,24 @@ _STANDARD_ATTRIBUTES = frozenset(
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """`text` with every token-shaped string, Authorization value, URL password and known secret removed."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
+    """`text` with every token-shaped string, Authorization value, URL password and known secret removed.
+
+    A secret is also found as it appears escaped (`repr()` of an exception message, JSON): a token with a
+    line break in it shows as `xoxb-12\\n34…` there, which its plain form would not match.
+    """
+    for secret in sorted({s for s in secrets if s and len(s) >= MIN_REDACTED_LENGTH}, key=len, reverse=True):
+        for form in _forms(secret):
+            text = text.replace(form, REDACTED)
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(REDACTED, text)
     text = _AUTHORIZATION.sub(lambda m: m.group("key") + REDACTED, text)
     return _URL_PASSWORD.sub(lambda m: m.group("head") + REDACTED + m.group("tail"), text)
+
+
+def _forms(secret: str) -> list[str]:
+    """The secret as written, and as Python's repr and JSON escape it (when that differs)."""
+    escaped = {secret, secret.encode("unicode_escape").decode("ascii"), json.dumps(secret)[1:-1]}
+    return sorted(escaped, key=len, reverse=True)
 
 
 def mask(secret: str | None) -> str:
@@ -81,7 +94,9 @@ class RedactingFilter(logging.Filter):
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
         # Longest first, so a secret that contains another is removed whole.
-        self.secrets = tuple(sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True))
+        self.secrets = tuple(
+            sorted({s for s in secrets if s and len(s) >= MIN_REDACTED_LENGTH}, key=len, reverse=True)
+        )
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact(record.getMessage(), self.secrets)

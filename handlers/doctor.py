@@ -24,9 +24,10 @@ from bot.config import Config
 from bot.doctor import core_steps
 from bot.logs import redact
 from bot.runtime import Runtime
-from handlers.registry import create_adapters
+from handlers.registry import create_adapters, secret_problems
 
 DEFAULT_TIMEOUT_SECONDS = 5.0
+MAX_TIMEOUT_SECONDS = 60.0  # longer is a hang to whoever runs doctor; sockets take no infinite or NaN wait
 
 
 def check_adapters(adapters: Sequence[Adapter]) -> list[DoctorCheck]:
@@ -55,10 +56,25 @@ def check_adapters(adapters: Sequence[Adapter]) -> list[DoctorCheck]:
     return rows
 
 
+def check_secrets(config: Config) -> list[DoctorCheck]:
+    """Tokens and secrets with a line break or space in them (a bad copy) fail: no platform issues those,
+    and no request may carry one. Very short ones are flagged: they cannot be hidden in the output."""
+    return [
+        DoctorCheck("secrets", status, problem, fix)
+        for status, problem, fix in secret_problems(config.environ)
+    ]
+
+
 def run_checks(config: Config, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> list[DoctorCheck]:
+    if not 0 < timeout <= MAX_TIMEOUT_SECONDS:  # also NaN
+        raise ValueError(f"timeout must be between 0 and {MAX_TIMEOUT_SECONDS:g} seconds, not {timeout!r}")
     adapters = create_adapters(config.environ)
+    secrets = [secret for adapter in adapters for secret in adapter.secrets()]
     rows: list[DoctorCheck] = [DoctorCheck("configuration", OK, "read from the environment and .env")]
-    steps: list[Callable[[], list[DoctorCheck]]] = [lambda: check_adapters(adapters)]
+    steps: list[Callable[[], list[DoctorCheck]]] = [
+        lambda: check_adapters(adapters),
+        lambda: check_secrets(config),
+    ]
     steps += [functools.partial(adapter.doctor_checks, timeout) for adapter in adapters if adapter.configured]
     steps += core_steps(config, timeout)
     for step in steps:
@@ -69,11 +85,10 @@ def run_checks(config: Config, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> l
                 DoctorCheck(
                     "doctor",
                     FAIL,
-                    redact(f"a check crashed: {type(exc).__name__}: {exc}"),
+                    redact(f"a check crashed: {type(exc).__name__}: {exc}", secrets),
                     "Please report this",
                 )
             )
-    secrets = [secret for adapter in adapters for secret in adapter.secrets()]
     return [DoctorCheck(r.check, r.status, redact(r.detail, secrets), redact(r.fix, secrets)) for r in rows]
 
 
@@ -116,9 +131,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     parser.add_argument(
-        "--timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS, help="seconds per network check (default 5)"
+        "--timeout",
+        type=timeout_seconds,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        help=f"seconds per network check, more than 0 and at most {MAX_TIMEOUT_SECONDS:g} (default 5)",
     )
     parser.set_defaults(func=_run)
+
+
+def timeout_seconds(text: str) -> float:
+    """--timeout's value: a number of seconds doctor can actually wait (not 0, negative, NaN or 1e9)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= MAX_TIMEOUT_SECONDS:  # NaN fails this too
+        raise argparse.ArgumentTypeError(
+            f"{text} is not a usable timeout: give seconds above 0 and at most {MAX_TIMEOUT_SECONDS:g}"
+        )
+    return value
 
 
 def _run(args: argparse.Namespace, runtime: Runtime) -> int:

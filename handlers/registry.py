@@ -9,7 +9,9 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping, Sequence
 
-from bot.adapters import Adapter, AdapterSpec, Setting
+from bot.adapters import FAIL, WARN, Adapter, AdapterSpec, Setting
+from bot.config import CORE_SETTINGS, malformed_secret, setting
+from bot.logs import MIN_REDACTED_LENGTH
 
 ADAPTER_MODULES: list[str] = [
     "handlers.slack.adapter",
@@ -39,3 +41,30 @@ def all_settings() -> list[Setting]:
 
 def secrets_of(environ: Mapping[str, str]) -> list[str]:
     return [secret for adapter in create_adapters(environ) for secret in adapter.secrets()]
+
+
+def secret_problems(environ: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """(status, problem, fix) for every secret setting whose value cannot be what the platform issued."""
+    found: list[tuple[str, str, str]] = []
+    for declared in (*CORE_SETTINGS, *all_settings()):
+        value = setting(environ, declared.name)
+        if not declared.secret or value is None:
+            continue
+        if malformed_secret(value):
+            found.append(
+                (
+                    FAIL,
+                    f"{declared.name} contains a line break, space or control character",
+                    f"Copy {declared.name} again, as one line (a value pasted across lines is cut)",
+                )
+            )
+        elif len(value) < MIN_REDACTED_LENGTH:
+            found.append(
+                (
+                    WARN,
+                    f"{declared.name} is only {len(value)} character{'' if len(value) == 1 else 's'} long: "
+                    "not what the platform issues, and too short to be hidden in logs",
+                    f"Copy the real {declared.name} from the platform's settings page",
+                )
+            )
+    return found

@@ -31,7 +31,8 @@ from bot.adapters import Adapter
 from bot.logs import redirect_logs
 from bot.runtime import Runtime
 from handlers.console import CROPS_DIR, ConsoleOutput, ConsoleSender, run_console
-from handlers.registry import create_adapters
+from handlers.probes import start_listeners, stop_listeners
+from handlers.registry import create_adapters, secret_problems
 
 log = logging.getLogger("headshot.serve")
 
@@ -44,6 +45,7 @@ HEALTHY_AFTER_SECONDS = 120.0
 # docker-compose.yml gives the container 30 s (stop_grace_period) before SIGKILL.
 SHUTDOWN_GRACE_SECONDS = 25.0
 SCHEDULER_TICK_SECONDS = 30.0
+SCHEDULER = "scheduler"
 CONSOLE_THREAD = "headshot-console"
 
 
@@ -73,7 +75,12 @@ async def run_scheduler(runtime: Runtime, stopping: asyncio.Event) -> None:
 
     # Opening the store may run migrations: keep that off the event loop.
     service = await asyncio.to_thread(lambda: runtime.brain.reminders)
-    scheduler = Scheduler(service, runtime.senders, tick_seconds=SCHEDULER_TICK_SECONDS)
+    scheduler = Scheduler(
+        service,
+        runtime.senders,
+        tick_seconds=SCHEDULER_TICK_SECONDS,
+        on_tick=lambda: runtime.health.ticked(SCHEDULER),
+    )
     await scheduler.run(stopping)
 
 
@@ -105,6 +112,7 @@ async def supervise(
             raise
         except PartUnavailable as exc:
             log.error("%s not started: %s", name, exc, extra={"part": name})
+            runtime.health.failed(name, f"not started: {exc}")
             return False
         except Exception as exc:
             log.error(
@@ -114,6 +122,7 @@ async def supervise(
                 exc_info=True,
                 extra={"part": name, "attempt": attempt, "error_type": type(exc).__name__},
             )
+            runtime.health.failed(name, f"failed ({type(exc).__name__}); restarting")
         else:
             if stopping.is_set():
                 break
@@ -181,6 +190,7 @@ async def serve_async(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     grace_seconds: float = SHUTDOWN_GRACE_SECONDS,
+    listen_host: str = "0.0.0.0",
 ) -> int:
     stopping = stopping or asyncio.Event()
     # Tasks that exist already are our caller's, not work in flight: never wait for those at the end.
@@ -190,9 +200,15 @@ async def serve_async(
         adapters = create_adapters(runtime.config.environ)
     for note in plan_notes(adapters):
         log.warning(note)
+    for _status, problem, fix in secret_problems(runtime.config.environ):
+        log.warning("%s: %s", problem, fix)
     configured = [adapter for adapter in adapters if adapter.configured]
 
     await asyncio.to_thread(preload_core)
+    for adapter in configured:
+        runtime.health.expect(adapter.name)
+    runtime.health.expect_ticks(SCHEDULER, SCHEDULER_TICK_SECONDS)
+    listeners = await start_listeners(runtime, host=listen_host)
     parts: list[asyncio.Task[bool]] = []  # the adapters
     everything: list[asyncio.Task[bool]] = []  # the adapters and the scheduler
     console: asyncio.Future[int] | None = None
@@ -224,9 +240,7 @@ async def serve_async(
         parts.append(
             asyncio.create_task(supervise(adapter.name, adapter.run, runtime, stopping), name=adapter.name)
         )
-    scheduler = asyncio.create_task(
-        supervise("scheduler", run_scheduler, runtime, stopping), name="scheduler"
-    )
+    scheduler = asyncio.create_task(supervise(SCHEDULER, run_scheduler, runtime, stopping), name=SCHEDULER)
     everything.extend([*parts, scheduler])
     if not configured:
         log.info("console chat", extra={"platform": "console"})
@@ -266,6 +280,7 @@ async def serve_async(
     finally:
         for signum in installed:
             loop.remove_signal_handler(signum)
+        await stop_listeners(listeners)
         await asyncio.to_thread(_close, runtime)
     log.info("stopped", extra={"exit_code": exit_code})
     return exit_code

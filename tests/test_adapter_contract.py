@@ -57,6 +57,7 @@ async def test_serve_starts_the_new_adapter_and_it_registers_its_sender(
         await asyncio.sleep(0.01)
     assert echo_adapter.started == [TOKEN]
     assert runtime.senders.get("echo") is not None
+    assert runtime.health.checks()["echo"].ok  # serve expected it, and it reported its connection
     stopping.set()
     assert await asyncio.wait_for(serving, 10) == 0
 

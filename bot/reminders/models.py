@@ -172,3 +172,16 @@ class PhotoOffer(Base):
     user: Mapped[str] = mapped_column(String(128), primary_key=True)
     avatar_hash: Mapped[str] = mapped_column(String(128), primary_key=True)
     offered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class HandledEvent(Base):
+    """A platform delivery some process has taken: a Slack event_id, a slash command's or a button's
+    trigger_id, a message's ts. Every replica sharing the store sees it, so a retry or a duplicate of it is
+    dropped anywhere; it expires after a short while (retries come within minutes)."""
+
+    __tablename__ = "handled_events"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_handled_events_expires", "expires_at"),)

@@ -15,7 +15,8 @@ Every other path — two schedulers racing, a restart mid-batch, a stop — deli
 takes with it whatever was sent while the previous write ran. With real platforms (tens of milliseconds per
 send) that is one reminder per write; with an instant sender it batches, which is what lets one SQLite
 worker deliver 10,000 reminders in a few seconds instead of paying a transaction each. The window above is
-therefore "sent since the last mark write began", bounded by MAX_UNMARKED.
+therefore "sent since the last mark write began", bounded by MAX_UNMARKED: the running write's marks and
+the ones waiting for the next write count together, so a crash re-sends at most MAX_UNMARKED reminders.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import OperationalError
 
+from bot import metrics
 from bot.messages import Action, ActionId, Buttons, Paragraph, Reply, ReplyKind, Title
 from bot.reminders.daytime import DAYTIME_END, DAYTIME_START, in_daytime, next_daytime
 from bot.reminders.delivery import Delivery, PermanentDeliveryError, SenderRegistry, TransientDeliveryError
@@ -147,8 +149,11 @@ class Scheduler:
         base_backoff: timedelta = timedelta(minutes=1),
         max_backoff: timedelta = timedelta(hours=6),
         worker_id: str | None = None,
+        on_tick: Callable[[], None] | None = None,
     ) -> None:
         self.service = service
+        self.on_tick = on_tick  # told after every completed tick (readiness: "the scheduler ticks")
+        self.tick_lag = 0.0  # in the last tick, how late (s) the most overdue reminder delivered was
         self.store = service.store
         self.senders = senders
         self.tick_seconds = tick_seconds
@@ -166,6 +171,9 @@ class Scheduler:
                 delivered = await self._tick(None, stopping)
                 if delivered:
                     log.info("delivered %d reminders", delivered)
+                metrics.scheduler_ticked(self.tick_lag)
+                if self.on_tick is not None:
+                    self.on_tick()
             except OperationalError as exc:
                 log.warning("reminder store unavailable this tick (%s); retrying", _short(exc))
             except Exception:
@@ -182,6 +190,7 @@ class Scheduler:
     async def _tick(self, fixed_now: datetime | None, stopping: asyncio.Event | None) -> int:
         """`fixed_now` pretends the time (run-due --now, tests); None reads the clock as the tick goes on."""
         marks = _DeliveredMarks(self)
+        self.tick_lag = 0.0
         try:
             return await self._claim_and_deliver(fixed_now, stopping, marks)
         finally:
@@ -290,6 +299,7 @@ class Scheduler:
             await sender.deliver(delivery)
         except PermanentDeliveryError as exc:
             log.info("reminder %d failed permanently: %s", record.id, exc.reason)
+            metrics.reminder_outcome("failed")
             await self._write(
                 self.store.mark_failed, record.id, self.worker_id, attempts=attempts, error=exc.reason
             )
@@ -305,6 +315,8 @@ class Scheduler:
         # and another worker delivers the reminder again.
         next_due = next_occurrence(record, now, zone) if record.recurrence else None
         await marks.add(record.id, next_due)
+        metrics.reminder_outcome("delivered")
+        self.tick_lag = max(self.tick_lag, (now - record.due_at).total_seconds())
         return 1
 
     async def _retry_or_fail(
@@ -312,6 +324,7 @@ class Scheduler:
     ) -> None:
         if attempts >= self.max_attempts:
             log.info("reminder %d failed after %d attempts: %s", record.id, attempts, reason)
+            metrics.reminder_outcome("failed")
             await self._write(
                 self.store.mark_failed,
                 record.id,
@@ -320,6 +333,7 @@ class Scheduler:
                 error=f"gave up after {attempts} attempts: {reason}",
             )
             return
+        metrics.reminder_outcome("retried")
         backoff = min(self.max_backoff, self.base_backoff * 2 ** (attempts - 1))
         if retry_after is not None:
             backoff = max(backoff, timedelta(seconds=retry_after))
@@ -357,11 +371,14 @@ class _DeliveredMarks:
         self._scheduler = scheduler
         self._waiting: list[tuple[int, datetime | None]] = []
         self._writing: asyncio.Task[None] | None = None
+        self._in_flight = 0  # marks the running write carries: sent, not recorded yet either
 
     async def add(self, reminder_id: int, next_due: datetime | None) -> None:
         self._waiting.append((reminder_id, next_due))
         if self._writing is not None and not self._writing.done():
-            if len(self._waiting) < MAX_UNMARKED:
+            # Everything sent and not yet recorded counts, the running write's marks too: a crash now
+            # would send all of them again, so together they stay within MAX_UNMARKED.
+            if self._in_flight + len(self._waiting) < MAX_UNMARKED:
                 # The running write's successor takes this one. Yielding lets a finished write report back
                 # even when the sender never awaits anything (the console), so the next write starts soon.
                 await asyncio.sleep(0)
@@ -379,6 +396,7 @@ class _DeliveredMarks:
 
     def _take(self) -> list[tuple[int, datetime | None]]:
         taken, self._waiting = self._waiting, []
+        self._in_flight = len(taken)
         return taken
 
     async def _write(self, items: list[tuple[int, datetime | None]]) -> None:
@@ -386,12 +404,14 @@ class _DeliveredMarks:
         try:
             marked = await scheduler._write(scheduler.store.mark_delivered_many, scheduler.worker_id, items)
         except Exception as exc:  # they stay claimed: after the lease another worker sends them again
+            self._in_flight = 0
             log.error(
                 "could not record %d delivered reminders (%s); they may be sent twice",
                 len(items),
                 _short(exc),
             )
             return
+        self._in_flight = 0
         if marked != len(items):
             log.warning(
                 "%d delivered reminders had lost their claim (lease ran out); they may be sent twice",

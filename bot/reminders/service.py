@@ -829,9 +829,15 @@ class ReminderService:
         return _private(f"Photos unchanged for {_describe_months(months)} now get a refresh suggestion here.")
 
 
+# Control characters (PostgreSQL refuses NUL; C1 codes render as garbage) and the invisible bidirectional
+# controls: a right-to-left override (U+202E) in a stored text reverses what everyone shown it reads after
+# it ("remind me to gpj.exe"), and it would be echoed in the confirmation and the delivered reminder.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def clean_text(text: str | None) -> str:
-    """The reminder text as stored: control characters out (PostgreSQL refuses NUL), length capped."""
-    cleaned = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text or "").strip()
+    """The reminder text as stored: control and bidirectional-override characters out, length capped."""
+    cleaned = _UNSAFE.sub("", text or "").strip()
     return (cleaned or DEFAULT_TEXT)[:MAX_TEXT_LENGTH]
 
 

@@ -19,12 +19,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from bot.messages import Conversation
-from bot.reminders.database import DEFAULT_BUSY_TIMEOUT_MS, create_store_engine, migrate
+from bot.reminders.database import DEFAULT_BUSY_TIMEOUT_MS, create_store_engine, migrate, read_transaction
+from bot.reminders.ledger import EventLedger
 from bot.reminders.models import (
     ACTIVE_STATUSES,
     DEFAULT_WORKSPACE_INTERVAL_MONTHS,
     AvatarSightingRow,
     Confirmation,
+    HandledEvent,
     PhotoOffer,
     Reminder,
     ReminderChange,
@@ -41,6 +43,7 @@ sightings_table = cast(Table, AvatarSightingRow.__table__)
 changes_table = cast(Table, ReminderChange.__table__)
 confirmations_table = cast(Table, Confirmation.__table__)
 offers_table = cast(Table, PhotoOffer.__table__)
+events_table = cast(Table, HandledEvent.__table__)
 
 PENDING = ReminderStatus.PENDING.value
 CLAIMED = ReminderStatus.CLAIMED.value
@@ -215,6 +218,7 @@ class ReminderStore:
         self.engine: Engine = create_store_engine(database_url, busy_timeout_ms=busy_timeout_ms)
         if migrate_on_open:
             migrate(self.engine)
+        self.events = EventLedger(self.engine)  # the platform deliveries some process has taken
 
     @property
     def dialect(self) -> str:
@@ -226,10 +230,16 @@ class ReminderStore:
     # --- reminders a person owns -------------------------------------------------------------------
 
     def add(self, new: NewReminder, *, now: datetime, cap: int | None = None) -> ReminderRecord:
-        """Adds one reminder; with `cap`, refuses (CapReached) when the owner already has that many."""
+        """Adds one reminder; with `cap`, refuses (CapReached) when the owner already has that many.
+
+        Count and insert are one transaction that holds the owner's lock (`lock_owner`), so reminders set
+        at the same moment cannot all see room under the cap.
+        """
         with self.engine.begin() as connection:
-            if cap is not None and self._active_count(connection, new.platform, new.user) >= cap:
-                raise CapReached(cap)
+            if cap is not None:
+                lock_owner(connection, new.platform, new.user)
+                if self._active_count(connection, new.platform, new.user) >= cap:
+                    raise CapReached(cap)
             row = connection.execute(
                 insert(reminders).values(**_new_values(new, now)).returning(*reminders.c)
             ).one()
@@ -267,7 +277,7 @@ class ReminderStore:
         ).scalar_one()
 
     def active_for(self, platform: str, user: str) -> list[ReminderRecord]:
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             rows = connection.execute(
                 select(reminders)
                 .where(
@@ -283,7 +293,7 @@ class ReminderStore:
         """The reminder if this person owns it; None both when it is missing and when it is someone else's."""
         if not 0 < reminder_id <= MAX_ROW_ID:
             return None
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             row = connection.execute(
                 select(reminders).where(
                     reminders.c.id == reminder_id, reminders.c.platform == platform, reminders.c.user == user
@@ -367,13 +377,13 @@ class ReminderStore:
             query = query.where(reminders.c.user == user)
         if limit is not None:
             query = query.limit(limit)
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             return [_record(row) for row in connection.execute(query).all()]
 
     def get(self, reminder_id: int) -> ReminderRecord | None:
         if not 0 < reminder_id <= MAX_ROW_ID:
             return None
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             row = connection.execute(select(reminders).where(reminders.c.id == reminder_id)).one_or_none()
         return _record(row) if row is not None else None
 
@@ -529,7 +539,7 @@ class ReminderStore:
         return result.rowcount
 
     def claim_holders(self) -> set[str]:
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             rows = connection.execute(
                 select(reminders.c.claimed_by).where(reminders.c.status == CLAIMED).distinct()
             ).all()
@@ -564,7 +574,7 @@ class ReminderStore:
     # --- preferences and workspace settings --------------------------------------------------------
 
     def preferences(self, platform: str, user: str) -> Preferences:
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             row = connection.execute(
                 select(preferences).where(preferences.c.platform == platform, preferences.c.user == user)
             ).one_or_none()
@@ -578,7 +588,7 @@ class ReminderStore:
         if not wanted:
             return {}
         users = {user for _, user in wanted}
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             rows = connection.execute(
                 select(preferences.c.platform, preferences.c.user, preferences.c.timezone).where(
                     preferences.c.user.in_(users), preferences.c.timezone.is_not(None)
@@ -598,7 +608,7 @@ class ReminderStore:
         return self.preferences(platform, user)
 
     def workspace_settings(self, platform: str, workspace: str) -> WorkspaceSettings:
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             row = connection.execute(
                 select(workspaces).where(
                     workspaces.c.platform == platform, workspaces.c.workspace == workspace
@@ -677,7 +687,7 @@ class ReminderStore:
         return result
 
     def sighting(self, platform: str, workspace: str, user: str) -> StoredSighting | None:
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             row = connection.execute(
                 select(sightings_table).where(
                     sightings_table.c.platform == platform,
@@ -692,7 +702,7 @@ class ReminderStore:
     def users_with_recent_suggestion(
         self, platform: str, workspace: str, users: Iterable[str], since: datetime
     ) -> set[str]:
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             rows = connection.execute(
                 select(reminders.c.user).where(
                     reminders.c.platform == platform,
@@ -705,7 +715,7 @@ class ReminderStore:
         return {row.user for row in rows}
 
     def opted_out(self, platform: str, users: Iterable[str]) -> set[str]:
-        with self.engine.begin() as connection:
+        with read_transaction(self.engine) as connection:
             rows = connection.execute(
                 select(preferences.c.user).where(
                     preferences.c.platform == platform,
@@ -904,6 +914,11 @@ class ReminderStore:
             ).one()
         return applied, _record(row)
 
+    def ping(self) -> None:
+        """Raises when the store cannot answer a query (readiness probes)."""
+        with read_transaction(self.engine) as connection:
+            connection.execute(select(1)).scalar_one()
+
     def delete_everything(self) -> None:
         """Empties every table (tests on a shared PostgreSQL database)."""
         with self.engine.begin() as connection:
@@ -915,6 +930,7 @@ class ReminderStore:
                 changes_table,
                 confirmations_table,
                 offers_table,
+                events_table,
             ):
                 connection.execute(delete(table))
 

@@ -19,7 +19,7 @@ import discord
 import yarl
 from discord import app_commands
 
-from bot.attachments import fetch_attachment, not_an_image_problem, trusted_hosts
+from bot.attachments import fetch_attachment, not_an_image_problem, trusted_origins
 from bot.messages import ActionEvent, Attachment, Conversation, Incoming, Reply
 from bot.reminders.service import AvatarSighting
 from bot.runtime import Runtime
@@ -93,7 +93,7 @@ class DiscordBot:
         self.tree.add_command(build_headshot_group(self))
         self.client.add_dynamic_items(ActionButton)
         # CDN downloads carry no token, so a local stand-in may serve them under any loopback name.
-        self.allowed_hosts = trusted_hosts(DISCORD_CDN_HOSTS, settings.api_url, any_loopback_name=True)
+        self.allowed_origins = trusted_origins(DISCORD_CDN_HOSTS, settings.api_url, any_loopback_name=True)
 
         self.client.event(self.on_message)
         self.client.event(self.on_member_update)
@@ -230,7 +230,7 @@ class DiscordBot:
         return await fetch_attachment(
             attachment.url,
             filename=attachment.filename,
-            allowed_hosts=self.allowed_hosts,
+            allowed=self.allowed_origins,
             content_type=content_type,
             declared_size=attachment.size,
         )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import urllib.request
 
-from bot.adapters import FAIL, OK, WARN, DoctorCheck
+from bot.adapters import FAIL, OK, SKIP, WARN, DoctorCheck
+from bot.config import malformed_secret
 from bot.doctor import request_json, unreachable
 from bot.logs import mask
 from handlers.discord.settings import DEFAULT_API_URL, DiscordSettings
@@ -22,6 +23,10 @@ def check_token(settings: DiscordSettings, timeout: float) -> list[DoctorCheck]:
                 "DISCORD_TOKEN starts with 'Bot '",
                 "Put only the token in DISCORD_TOKEN; the bot adds the 'Bot ' prefix itself",
             )
+        ]
+    if malformed_secret(token):
+        return [
+            DoctorCheck("discord token", SKIP, "not sent to Discord: it is malformed (see the secrets row)")
         ]
     base = (settings.api_url or DEFAULT_API_URL).rstrip("/")
     url = f"{base}/users/@me"

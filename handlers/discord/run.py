@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -59,6 +60,9 @@ async def run_discord(runtime: Runtime, stopping: asyncio.Event, settings: Disco
         while True:
             adapter = DiscordBot(runtime, settings, intents=intents)
             current.append(adapter.client)
+            runtime.health.connected(
+                "discord", "gateway", probe=functools.partial(gateway_open, adapter.client)
+            )
             try:
                 await _serve_until_stopped(adapter, token, stopping)
                 return
@@ -71,6 +75,16 @@ async def run_discord(runtime: Runtime, stopping: asyncio.Event, settings: Disco
                     "avatar tracking for outdated-photo suggestions is off."
                 )
                 intents = basic_intents()
+
+
+def gateway_open(client: discord.Client) -> bool:
+    """Ready, and every gateway connection (one per shard) open: discord.py reconnects a dropped one."""
+    if client.is_closed() or not client.is_ready():
+        return False
+    if isinstance(client, discord.AutoShardedClient):
+        return bool(client.shards) and not any(shard.is_closed() for shard in client.shards.values())
+    websocket = client.ws
+    return websocket is not None and websocket.open
 
 
 # discord.py runs each event handler, slash command and button press in a task named like this.

@@ -3,18 +3,19 @@
 No business logic: every decision is the brain's (called in a worker thread, because it is synchronous
 and a photo check takes a while). What is here is Slack plumbing: which events count, threads,
 ephemeral vs public, file downloads, uploads, and the two sources of duplicate replies Slack is known
-for — its retries (X-Slack-Retry-Num, or a redelivered Socket Mode envelope) and the `message` event
-that accompanies an `app_mention`.
+for — its retries (X-Slack-Retry-Num, or a redelivered Socket Mode envelope), and the same event reaching
+two replicas — and the `message` event that accompanies an `app_mention`. Both are settled in the store
+every replica shares (`Brain.first_delivery`): a delivery whose id some process already took is acknowledged
+and dropped, one nobody took (the first delivery found no replica up) is answered.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import logging
 import re
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -39,8 +40,6 @@ log = logging.getLogger("headshot.slack")
 SLACK_FAILURES = (SlackApiError, aiohttp.ClientError, TimeoutError)
 ACTION_IDS = re.compile("^(" + "|".join(re.escape(a.value) for a in ActionId) + ")$")
 HANDLED_MESSAGE_SUBTYPES = {None, "file_share", "thread_broadcast"}
-DEDUPE_SECONDS = 600.0
-DEDUPE_MAX = 10_000
 
 _BOT_MENTION = "<@{bot}(?:\\|[^>]*)?>"
 _LABELLED = re.compile(r"<([^<>|]+)\|([^<>]*)>")
@@ -86,45 +85,37 @@ BOLT_LOGGER = logging.getLogger("headshot.slack.bolt")
 BOLT_LOGGER.addFilter(_NoRequestBodiesInLogs())  # Bolt copies it to the loggers of its middleware
 
 
-class _SeenMessages:
-    """Messages already answered, by (team, channel, ts): a Slack retry and the `message` twin of an
-    `app_mention` carry the same ts, so each is answered once."""
+def delivery_of(body: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(kind, id) naming one Slack delivery, the same on every retry and every replica; None for requests
+    that need no deduplication (url_verification) or carry no id.
 
-    def __init__(self, ttl: float = DEDUPE_SECONDS, max_size: int = DEDUPE_MAX) -> None:
-        self._ttl = ttl
-        self._max = max_size
-        self._seen: OrderedDict[str, float] = OrderedDict()
-
-    def first_time(self, key: str) -> bool:
-        now = time.monotonic()
-        while self._seen and (
-            len(self._seen) > self._max or next(iter(self._seen.values())) < now - self._ttl
-        ):
-            self._seen.popitem(last=False)
-        if key in self._seen:
-            return False
-        self._seen[key] = now
-        return True
-
-
-async def skip_slack_retries(
-    req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
-) -> BoltResponse:
-    """Slack retries an event it thinks we missed; the first delivery was acknowledged and is being
-    handled, so a retry is acknowledged and dropped instead of answered a second time."""
-    if _retry_number(req) > 0:
-        return BoltResponse(status=200, body="")
-    return await next()
+    Events carry their `event_id`; slash commands and interactions their `trigger_id` (a slash command
+    without one, its unique `response_url`). Socket Mode envelopes carry the same payloads, so a redelivered
+    envelope is recognised by the same id.
+    """
+    team = str(body.get("team_id") or (body.get("team") or {}).get("id") or "")
+    if body.get("type") == "event_callback":
+        event_id = body.get("event_id")
+        return ("event", f"{team}:{event_id}") if event_id else None
+    trigger = body.get("trigger_id")
+    if "command" in body:
+        if trigger:
+            return "command", str(trigger)
+        response_url = body.get("response_url")
+        return ("command", _digest(str(response_url))) if response_url else None
+    if body.get("type") in ("block_actions", "view_submission", "shortcut", "message_action"):
+        if trigger:
+            return "interaction", str(trigger)
+        actions = body.get("actions") or [{}]
+        action_ts = actions[0].get("action_ts") if isinstance(actions[0], Mapping) else None
+        user = (body.get("user") or {}).get("id", "")
+        # Hashed: the store keeps no user id for this (it is not the user's data, only a receipt).
+        return ("interaction", _digest(f"{team}:{user}:{action_ts}")) if action_ts else None
+    return None
 
 
-def _retry_number(req: AsyncBoltRequest) -> int:
-    # HTTP retries carry X-Slack-Retry-Num: 1, 2, 3; Socket Mode envelopes carry retry_attempt, which
-    # Bolt mirrors into the same header, and which is 0 on a first delivery.
-    values = req.headers.get("x-slack-retry-num") or []
-    try:
-        return int(values[0]) if values else 0
-    except ValueError:
-        return 0
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class SlackListeners:
@@ -142,7 +133,6 @@ class SlackListeners:
         self.bot_token = bot_token
         self.api_url = api_url
         self.profiles = profiles or SlackProfiles(client)
-        self._seen = _SeenMessages()
         self._in_flight: set[asyncio.Task[Any]] = set()
 
     def build_app(self, *, signing_secret: str | None, process_before_response: bool = False) -> AsyncApp:
@@ -154,13 +144,33 @@ class SlackListeners:
             process_before_response=process_before_response,
             logger=BOLT_LOGGER,
         )
-        app.middleware(skip_slack_retries)
+        app.middleware(self.first_delivery_only)
         for event_type, listener in self.event_listeners().items():
             app.event(event_type)(self._tracked(listener))
         app.command("/headshot")(self._tracked(self.on_command))
         app.action(ACTION_IDS)(self._tracked(self.on_action))
         app.error(self.on_error)
         return app
+
+    async def first_delivery_only(
+        self, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        """A delivery some process (this one or another replica) already took is acknowledged and
+        dropped: Slack stops retrying, and nobody answers twice. Runs after Bolt's signature check."""
+        body = req.body
+        event = body.get("event") if isinstance(body.get("event"), Mapping) else None
+        if event is not None and event.get("type") not in self.event_listeners():
+            return await next()  # not ours to answer: nothing to claim
+        delivery = delivery_of(body)
+        if delivery is not None:
+            kind, ident = delivery
+            if not await asyncio.to_thread(self.brain.first_delivery, "slack", kind, ident):
+                log.info(
+                    "dropped a delivery already taken",
+                    extra={"kind": kind, "retry": (req.headers.get("x-slack-retry-num") or ["0"])[0]},
+                )
+                return BoltResponse(status=200, body="")
+        return await next()
 
     def _tracked(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         """Bolt runs listeners as loose tasks after the ack; tracking them lets a shutdown finish the
@@ -301,7 +311,11 @@ class SlackListeners:
     ) -> None:
         channel = str(event.get("channel", ""))
         ts = str(event.get("ts", ""))
-        if not self._seen.first_time(f"{team}:{channel}:{ts}"):
+        # The `message` twin of an `app_mention` (and any other event about the same message) has its
+        # own event_id but the same ts: the message is answered once, by whichever replica got it first.
+        if not await asyncio.to_thread(
+            self.brain.first_delivery, "slack", "message", f"{team}:{channel}:{ts}"
+        ):
             return
         user = str(event.get("user", ""))
         # In a channel the answer goes in the thread under the mention; in a DM it goes in the DM.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import urllib.request
 
-from bot.adapters import FAIL, OK, WARN, DoctorCheck
+from bot.adapters import FAIL, OK, SKIP, WARN, DoctorCheck
+from bot.config import malformed_secret
 from bot.doctor import request_json, unreachable
 from bot.logs import mask, redact
 from handlers.slack.settings import DEFAULT_API_URL, SlackSettings
@@ -22,6 +23,8 @@ def check_token(settings: SlackSettings, timeout: float) -> list[DoctorCheck]:
     token = settings.bot_token
     if not token:
         return []
+    if malformed_secret(token) or (settings.app_token and malformed_secret(settings.app_token)):
+        return [DoctorCheck("slack token", SKIP, "not sent to Slack: it is malformed (see the secrets row)")]
     rows: list[DoctorCheck] = []
     if not token.startswith("xoxb-"):
         rows.append(

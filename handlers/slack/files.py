@@ -1,7 +1,7 @@
 """Files people post in Slack, turned into the core's `Attachment`s.
 
-The download itself is the core's `fetch_attachment` (trusted hosts, size cap, timeout, no off-host
-redirects, login-page detection). What is Slack-specific lives here: which hosts may see the bot
+The download itself is the core's `fetch_attachment` (trusted origins, size cap, timeout, no redirects off
+them, login-page detection). What is Slack-specific lives here: which hosts may see the bot
 token, files that must be looked up with files.info first, deleted files and missing scopes.
 """
 
@@ -14,13 +14,14 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.attachments import fetch_attachment, not_an_image_problem, trusted_hosts
+from bot.attachments import fetch_attachment, not_an_image_problem, trusted_origins
 from bot.messages import Attachment
 
 log = logging.getLogger("headshot.slack.files")
 
 SLACK_FILE_HOSTS = ("files.slack.com", "files.slack-gov.com")
-"""Where Slack serves `url_private`. The bot token goes to these hosts (and the SLACK_API_URL host) only."""
+"""Where Slack serves `url_private` (https, port 443): the bot token goes there and to SLACK_API_URL's
+origin, nowhere else."""
 
 MISSING_SCOPE = "the Slack app is missing a permission ({scope}); ask a workspace admin to reinstall it"
 DELETED = "the file was deleted or is no longer available"
@@ -62,7 +63,7 @@ async def download_files(
     timeout_seconds: float = 20.0,
 ) -> tuple[Attachment, ...]:
     """Downloads the images among `files` (the `files` of a Slack message event)."""
-    allowed = trusted_hosts(SLACK_FILE_HOSTS, api_url)
+    allowed = trusted_origins(SLACK_FILE_HOSTS, api_url)
     attachments: list[Attachment] = []
     for file in files:
         name = str(file.get("name") or file.get("title") or "photo")
@@ -82,7 +83,7 @@ async def download_files(
             await fetch_attachment(
                 url,
                 filename=name,
-                allowed_hosts=allowed,
+                allowed=allowed,
                 headers={"Authorization": f"Bearer {bot_token}"},
                 content_type=mimetype,
                 declared_size=size if isinstance(size, int) else None,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 from aiohttp import web
@@ -18,9 +20,11 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.health import Readiness
 from bot.runtime import Runtime
 from handlers.slack.app import SlackListeners
 from handlers.slack.profiles import SlackProfiles
+from handlers.slack.requests import payload_refusal, signature_refusal
 from handlers.slack.sender import SlackSender
 from handlers.slack.settings import SlackSettings
 
@@ -28,6 +32,7 @@ log = logging.getLogger("headshot.slack")
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
 AVATAR_SWEEP_SECONDS = 12 * 3600.0
 RATE_LIMIT_RETRIES = 2
 DRAIN_SECONDS = 15.0  # within serve's 25 s shutdown grace: answers already acknowledged get finished
@@ -53,25 +58,61 @@ def build_client(bot_token: str, api_url: str) -> AsyncWebClient:
     return client
 
 
-def build_web_app(app: AsyncApp) -> web.Application:
-    """HTTP mode: events, the slash command and interactivity all at /slack/events; /healthz for probes."""
+def build_web_app(
+    app: AsyncApp, *, signing_secret: str, readiness: Callable[[], Awaitable[Readiness]] | None = None
+) -> web.Application:
+    """HTTP mode: events, the slash command and interactivity all at /slack/events; /healthz (alive) and,
+    given `readiness`, /readyz (the whole process ready: 200, else 503) for a load balancer's probes.
+
+    Every request is checked on its raw bytes (signature, timestamp, shape) before Bolt parses it.
+    """
 
     async def events(request: web.Request) -> web.Response:
+        body = await request.read()
+        refusal = signature_refusal(body, request.headers, signing_secret, now=time.time()) or (
+            payload_refusal(body, request.content_type)
+        )
+        if refusal is not None:
+            log.warning(
+                "refused a Slack request: %s (%d)",
+                refusal.reason,
+                refusal.status,
+                extra={"status": refusal.status, "reason": refusal.reason},
+            )
+            return web.json_response({"error": "invalid request"}, status=refusal.status)
         bolt_response = await app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(bolt_response)
 
     async def health(request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
+    async def ready(request: web.Request) -> web.Response:
+        assert readiness is not None
+        answer = await readiness()
+        return web.json_response(answer.as_dict(), status=answer.http_status)
+
     web_app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     web_app.router.add_post(EVENTS_PATH, events)
     web_app.router.add_get(HEALTH_PATH, health)
+    if readiness is not None:
+        web_app.router.add_get(READY_PATH, ready)
     return web_app
 
 
-async def start_http(app: AsyncApp, host: str, port: int) -> tuple[web.AppRunner, int]:
+async def start_http(
+    app: AsyncApp,
+    host: str,
+    port: int,
+    *,
+    signing_secret: str,
+    readiness: Callable[[], Awaitable[Readiness]] | None = None,
+) -> tuple[web.AppRunner, int]:
     """Serves the app; returns the runner (to clean up) and the bound port (useful with port 0)."""
-    runner = web.AppRunner(build_web_app(app), handle_signals=False, access_log=None)
+    runner = web.AppRunner(
+        build_web_app(app, signing_secret=signing_secret, readiness=readiness),
+        handle_signals=False,
+        access_log=None,
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:
@@ -80,6 +121,18 @@ async def start_http(app: AsyncApp, host: str, port: int) -> tuple[web.AppRunner
         await runner.cleanup()
         raise SlackStartError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
     return runner, int(runner.addresses[0][1])
+
+
+def _socket_open(handler: AsyncSocketModeHandler) -> bool:
+    """The Socket Mode WebSocket is up (slack_sdk reconnects a dropped one by itself)."""
+    client = handler.client
+    session = getattr(client, "current_session", None)
+    return (
+        not client.closed
+        and not getattr(client, "stale", False)
+        and session is not None
+        and not session.closed
+    )
 
 
 async def _sweep_forever(adapter: SlackListeners, team: str, stopping: asyncio.Event) -> None:
@@ -134,16 +187,26 @@ async def run_slack(
                     f"Socket Mode connection refused ({exc.response.get('error')}); check SLACK_APP_TOKEN"
                 ) from exc
             log.info("Slack adapter connected in Socket Mode")
+            runtime.health.connected("slack", "Socket Mode", probe=lambda: _socket_open(handler))
             try:
                 await stopping.wait()
             finally:
+                runtime.health.disconnected("slack", "stopped")
                 await handler.close_async()  # type: ignore[no-untyped-call]
         else:
-            runner, port = await start_http(app, host, settings.port)
+            runner, port = await start_http(
+                app,
+                host,
+                settings.port,
+                signing_secret=settings.signing_secret or "",
+                readiness=runtime.readiness,
+            )
             log.info("Slack adapter listening on %s:%d%s", host, port, EVENTS_PATH)
+            runtime.health.connected("slack", f"HTTP mode, listening on port {port}")
             try:
                 await stopping.wait()
             finally:
+                runtime.health.disconnected("slack", "stopped")
                 await runner.cleanup()
     finally:
         sweeper.cancel()

@@ -327,3 +327,31 @@ async def test_a_private_reply_to_a_user_with_closed_dms_stays_private(config: C
         assert "DMs are closed" in notice.json["content"]
         assert "photos.zip" not in notice.json["content"]
         assert len(fake.requests_to("POST", f"/channels/{fake.dm_channel_id(fake.USER_ID)}/messages")) == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://127.0.0.1:1/attachments/me.jpg", "safely download"),  # the fake's host, another port
+        ("http://user:pw@127.0.0.1:{port}/attachments/me.jpg", "user name or password"),
+        ("ftp://127.0.0.1:{port}/attachments/me.jpg", "isn’t a web address"),
+    ],
+)
+async def test_an_attachment_off_the_trusted_origin_is_refused_with_the_reason(
+    bot: RunningBot, url: str, expected: str
+) -> None:
+    fake = bot.fake
+    port = fake.base_url.rsplit(":", 1)[1]
+    link = url.format(port=port)
+    foreign = {
+        "id": "124",
+        "filename": "me.jpg",
+        "size": 1000,
+        "url": link,
+        "proxy_url": link,
+        "content_type": "image/jpeg",
+    }
+    await fake.send_dm("check", attachments=[foreign])
+    reply = await fake.wait_for_request("POST", f"/channels/{fake.dm_channel_id(fake.USER_ID)}/messages")
+    assert expected in _text_of(reply)
+    assert not fake.requests_to("GET", "/attachments/")

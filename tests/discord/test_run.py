@@ -245,6 +245,16 @@ async def test_refused_command_registration_is_logged_and_the_bot_serves_on(
             await fake.wait_for_request("POST", f"/channels/{fake.CHANNEL_ID}/messages")
 
 
+async def test_the_gateway_connection_is_reported_for_readiness(bot: RunningBot) -> None:
+    for _ in range(200):
+        if bot.runtime.health.connections().get("discord"):
+            break
+        await asyncio.sleep(0.01)
+    assert bot.runtime.health.checks()["discord"].ok
+    await bot.stop()
+    assert bot.runtime.health.connections() == {"discord": False}
+
+
 async def test_after_a_dropped_connection_the_bot_resumes_and_keeps_answering(bot: RunningBot) -> None:
     fake = bot.fake
     await fake.drop_connections()

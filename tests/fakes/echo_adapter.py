@@ -1,5 +1,6 @@
 """A tiny platform adapter that exists only for the tests: it proves that adding a platform is a folder, a
-registry line and a fake. `run` registers a sender, says it started, and waits to be stopped."""
+registry line and a fake. `run` registers a sender, reports its connection (readiness), says it started,
+and waits to be stopped."""
 
 from __future__ import annotations
 
@@ -50,8 +51,10 @@ class EchoAdapter:
 
     async def run(self, runtime: Runtime, stopping: asyncio.Event) -> None:
         runtime.senders.register(self.name, EchoSender())
+        runtime.health.connected(self.name, "in process")  # readiness: this platform is reachable
         started.append(self.token or "")
         await stopping.wait()
+        runtime.health.disconnected(self.name, "stopped")
 
 
 def _create(environ: Mapping[str, str]) -> EchoAdapter:

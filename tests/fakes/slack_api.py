@@ -35,9 +35,9 @@ _JSON_FIELDS = ("blocks", "view", "files", "attachments")
 _LOGIN_PAGE = "<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to Slack</body></html>"
 
 
-def sign_request(body: str, secret: str, ts: str | int) -> str:
+def sign_request(body: str | bytes, secret: str, ts: str | int) -> str:
     """Slack's v0 request signature for `body` sent at unix time `ts`."""
-    base = f"v0:{ts}:{body}".encode()
+    base = f"v0:{ts}:".encode() + (body.encode() if isinstance(body, str) else body)
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 

@@ -16,6 +16,11 @@ def message_ts() -> str:
     return f"1700000{next(_ids):03d}.000200"
 
 
+def trigger_id() -> str:
+    """A slash command's or an interaction's trigger_id: Slack makes each one unique."""
+    return f"{next(_ids)}.1700000000.{next(_ids):08x}"
+
+
 def event_callback(event: dict[str, Any], *, team: str = TEAM) -> dict[str, Any]:
     return {
         "token": "legacy-verification-token",

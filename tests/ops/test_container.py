@@ -178,29 +178,36 @@ async def _run(command: list[str], env: dict[str, str]) -> int:
     return await process.wait()
 
 
-async def test_healthcheck_probes_healthz_in_http_mode_only(unused_tcp_port: int) -> None:
+async def test_healthcheck_probes_readyz_in_every_mode(unused_tcp_port: int) -> None:
     command = _healthcheck_command()
-    http_mode = {"SLACK_SIGNING_SECRET": "s", "PORT": str(unused_tcp_port)}
-    assert await _run(command, http_mode) == 1  # nothing listening: unhealthy
+    assert _final_stage().env()["HEADSHOT_HEALTH_PORT"] == "8080"
+    probe_port = {"HEADSHOT_HEALTH_PORT": str(unused_tcp_port)}
+    assert await _run(command, probe_port) == 1  # nothing listening: unhealthy
 
     probes: list[str] = []
+    ready = {"now": True}
 
-    async def healthz(request: web.Request) -> web.Response:
+    async def readyz(request: web.Request) -> web.Response:
         probes.append(request.path)
-        return web.json_response({"ok": True})
+        return web.json_response({"ready": ready["now"]}, status=200 if ready["now"] else 503)
 
     app = web.Application()
-    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
     try:
-        assert await _run(command, http_mode) == 0
-        assert probes == ["/healthz"]
-        # Socket Mode and Discord have no listener: healthy without a probe.
-        assert await _run(command, {**http_mode, "SLACK_APP_TOKEN": "xapp-1"}) == 0
-        assert await _run(command, {"DISCORD_TOKEN": "d"}) == 0
-        assert probes == ["/healthz"]
+        modes = [
+            {"SLACK_SIGNING_SECRET": "s"},  # Slack HTTP mode
+            {"SLACK_APP_TOKEN": "xapp-1"},  # Socket Mode
+            {"DISCORD_TOKEN": "d"},
+            {},  # the scheduler alone
+        ]
+        for mode in modes:
+            assert await _run(command, {**probe_port, **mode}) == 0
+        ready["now"] = False  # an adapter lost its connection, or the store stopped answering
+        assert await _run(command, probe_port) == 1
+        assert probes == ["/readyz"] * (len(modes) + 1)
     finally:
         await runner.cleanup()
 

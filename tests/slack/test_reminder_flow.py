@@ -20,6 +20,7 @@ from bot.reminders.scheduler import Scheduler
 from handlers.slack.app import SlackListeners
 from handlers.slack.run import build_client, start_http
 from handlers.slack.sender import SlackSender
+from tests.fakes import slack_events
 from tests.fakes.slack_api import FakeSlackApi, post_event
 from tests.slack.conftest import SECRET, event_callback, message_ts
 
@@ -30,7 +31,10 @@ async def served(slack: FakeSlackApi, config: Config) -> AsyncIterator[tuple[str
     client = build_client(slack.bot_token, slack.url)
     adapter = SlackListeners(brain, client, bot_token=slack.bot_token, api_url=slack.url)
     runner, port = await start_http(
-        adapter.build_app(signing_secret=SECRET, process_before_response=True), "127.0.0.1", 0
+        adapter.build_app(signing_secret=SECRET, process_before_response=True),
+        "127.0.0.1",
+        0,
+        signing_secret=SECRET,
     )
     try:
         yield f"http://127.0.0.1:{port}/slack/events", brain, SlackSender(client)
@@ -50,7 +54,7 @@ def _click(slack: FakeSlackApi, button: dict[str, Any], *, container: dict[str, 
         "team": {"id": "T0FAKE"},
         "user": {"id": "U1", "team_id": "T0FAKE"},
         "container": container,
-        "trigger_id": "1.2.3",
+        "trigger_id": slack_events.trigger_id(),
         "actions": [{"type": "button", "action_id": button["action_id"], "value": button["value"]}],
     }
     if container["type"] == "message":

@@ -83,6 +83,11 @@ async def test_socket_mode_over_a_loopback_websocket(slack: FakeSlackApi, socket
     await slack.wait_for_socket()
     assert slack.calls_to("apps.connections.open") == [{}]
     assert isinstance(socket_mode.runtime.senders.get("slack"), SlackSender)
+    for _ in range(200):  # the handler reports the connection right after connecting
+        if socket_mode.runtime.health.checks().get("slack"):
+            break
+        await asyncio.sleep(0.01)
+    assert socket_mode.runtime.health.connections() == {"slack": True}
 
     ts = message_ts()
     mention = event_callback(
@@ -106,18 +111,27 @@ async def test_socket_mode_over_a_loopback_websocket(slack: FakeSlackApi, socket
     hint = await slack.wait_for_response()
     assert "Attach a photo" in hint["text"]
 
-    # A redelivered envelope (retry_attempt > 0) is acknowledged and not answered again.
-    retried = event_callback(
-        {"type": "app_mention", "user": "U1", "text": "<@UBOT> retried", "ts": message_ts(), "channel": "C1"}
+    # The same envelope redelivered (retry_attempt > 0) is acknowledged and not answered again ...
+    redelivered = await slack.send_envelope("events_api", mention, retry_attempt=1)
+    await slack.wait_for_ack(redelivered)
+    # ... but a retry of an event nobody took (no process was up for its first delivery) is answered.
+    missed = event_callback(
+        {
+            "type": "message",
+            "user": "U1",
+            "text": "help",
+            "ts": message_ts(),
+            "channel": "D1",
+            "channel_type": "im",
+        }
     )
-    retry_envelope = await slack.send_envelope("events_api", retried, retry_attempt=1)
+    retry_envelope = await slack.send_envelope("events_api", missed, retry_attempt=1)
     await slack.wait_for_ack(retry_envelope)
-    after = {"type": "message", "user": "U1", "text": "help", "ts": message_ts(), "channel": "D1"}
-    await slack.send_envelope("events_api", event_callback({**after, "channel_type": "im"}))
     await slack.wait_for_call("chat.postMessage", where=lambda p: p["channel"] == "D1")
     brain = socket_mode.runtime.brain
     assert isinstance(brain, RecordingBrain)
     assert sorted(i.text for i in brain.incomings) == ["check", "help", "help"]
+    assert len(slack.calls_to("chat.postMessage")) == 2
 
     click = {
         "type": "block_actions",
@@ -136,6 +150,7 @@ async def test_socket_mode_over_a_loopback_websocket(slack: FakeSlackApi, socket
 
     await socket_mode.stop()
     assert socket_mode.task.exception() is None
+    assert socket_mode.runtime.health.connections() == {"slack": False}
 
 
 async def test_http_mode_on_the_configured_port(slack: FakeSlackApi, http_mode: tuple[Running, int]) -> None:
@@ -157,8 +172,15 @@ async def test_http_mode_on_the_configured_port(slack: FakeSlackApi, http_mode: 
     )
     assert (await post_event(f"{base}/slack/events", mention, SECRET)).status == 200
     await slack.wait_for_call("chat.postMessage")
+    # The load balancer's readiness probe, on the same port: Slack connected, the store answering.
+    async with aiohttp.ClientSession() as session, session.get(f"{base}/readyz") as response:
+        assert response.status == 200
+        checks = (await response.json())["checks"]
+    assert checks["slack"] == {"ok": True, "detail": f"HTTP mode, listening on port {port}"}
+    assert checks["store"]["ok"]
 
     await running.stop()
+    assert running.runtime.health.checks()["slack"].ok is False
     async with aiohttp.ClientSession() as session:
         with pytest.raises(aiohttp.ClientConnectionError):
             await session.get(f"{base}/healthz")

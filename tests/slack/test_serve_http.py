@@ -119,4 +119,4 @@ async def test_serve_answers_slack_over_http_and_stops_cleanly(
     logs = err.decode()
     assert slack.bot_token not in logs
     assert "<@UBOT> help" not in logs  # not even from Bolt's report of the badly signed request
-    assert "wrong or stale Slack signature" in logs
+    assert "refused a Slack request: wrong request signature (401)" in logs
