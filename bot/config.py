@@ -32,6 +32,17 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("HEADSHOT_KNOWLEDGE_DIR", "documents the knowledge base is built from", "the bundled knowledge/"),
     Setting("HEADSHOT_LOG_FORMAT", "`text` (key=value lines) or `json`", "text"),
     Setting("HEADSHOT_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR", "INFO"),
+    Setting(
+        "HEADSHOT_PHOTO_WORKERS",
+        "photo analyses that run at once; the rest wait their turn",
+        "number of CPU cores",
+    ),
+    Setting(
+        "HEADSHOT_PHOTO_MEMORY_MB",
+        "decode memory (MB) the running photo analyses share; a picture whose decode alone needs more is "
+        "refused before decoding",
+        "256",
+    ),
 )
 
 
@@ -45,6 +56,8 @@ class Config:
     knowledge_dir: Path
     log_format: str = "text"  # "text" or "json"
     log_level: str = "INFO"
+    photo_workers: int | None = None  # photo analyses at once; None: one per CPU core
+    photo_memory_mb: int | None = None  # decode memory those analyses share; None: bot.photo.work's default
     # Every variable the process sees (.env merged under the environment), for the adapters' own settings.
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -75,13 +88,29 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv_path: Path |
     if environ is None:
         environ = read_environ(dotenv_path)
     knowledge = setting(environ, "HEADSHOT_KNOWLEDGE_DIR")
+    photo_workers = _positive_int(setting(environ, "HEADSHOT_PHOTO_WORKERS"), "HEADSHOT_PHOTO_WORKERS")
+    photo_memory_mb = _positive_int(setting(environ, "HEADSHOT_PHOTO_MEMORY_MB"), "HEADSHOT_PHOTO_MEMORY_MB")
     return Config(
         database_url=setting(environ, "HEADSHOT_DATABASE_URL") or _default_database_url(),
         knowledge_dir=Path(knowledge) if knowledge else BUNDLED_KNOWLEDGE_DIR,
         log_format=(setting(environ, "HEADSHOT_LOG_FORMAT") or "text").lower(),
         log_level=(setting(environ, "HEADSHOT_LOG_LEVEL") or "INFO").upper(),
+        photo_workers=photo_workers,
+        photo_memory_mb=photo_memory_mb,
         environ=dict(environ),
     )
+
+
+def _positive_int(text: str | None, name: str) -> int | None:
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {text!r}") from exc
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, not {value}")
+    return value
 
 
 class ConfigError(ValueError):
