@@ -410,6 +410,24 @@ class EyeArea:
         return dark_lens or coloured_lens
 
 
+def _shifted(face: Face, dx: float, dy: float) -> Face:
+    def move(point: tuple[float, float]) -> tuple[float, float]:
+        return point[0] + dx, point[1] + dy
+
+    return Face(
+        face.x + dx,
+        face.y + dy,
+        face.w,
+        face.h,
+        face.confidence,
+        move(face.left_eye),
+        move(face.right_eye),
+        move(face.nose),
+        move(face.mouth_left),
+        move(face.mouth_right),
+    )
+
+
 def eye_areas(array: NDArray[np.uint8], face: Face) -> list[EyeArea] | None:
     """Both eye areas, or None when the eyes are too small or outside the picture."""
     import cv2
@@ -417,7 +435,15 @@ def eye_areas(array: NDArray[np.uint8], face: Face) -> list[EyeArea] | None:
     ied = face.eye_distance
     if ied < 8:
         return None
-    lab = cv2.cvtColor(np.ascontiguousarray(array[..., :3]), cv2.COLOR_RGB2LAB).astype(np.float32)
+    # Only the face is converted to Lab: the whole picture took longer than the rest of the check.
+    height, width = array.shape[:2]
+    x0, y0 = max(0, int(face.x - 0.2 * face.w)), max(0, int(face.y - 0.2 * face.h))
+    x1, y1 = min(width, int(face.x + 1.2 * face.w) + 1), min(height, int(face.y + 1.2 * face.h) + 1)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    region = np.ascontiguousarray(array[y0:y1, x0:x1, :3])
+    lab = cv2.cvtColor(region, cv2.COLOR_RGB2LAB).astype(np.float32)
+    face = _shifted(face, -x0, -y0)
     drop = 0.5 * (face.mouth_mid[1] - face.eye_mid[1])
     cheeks = [
         _patch(lab, (e[0] + m[0]) / 2, e[1] + drop, 0.13 * ied, 0.1 * ied)

@@ -130,9 +130,7 @@ def _patches(image: NDArray[np.uint8], boxes: NDArray[Any], size: int) -> NDArra
             crop = np.zeros((y2 - y1 + 1, x2 - x1 + 1, 3), dtype=np.uint8)
             if sx1 > sx0 and sy1 > sy0:
                 crop[sy0 - y1 : sy1 - y1, sx0 - x1 : sx1 - x1] = image[sy0:sy1, sx0:sx1]
-        # Resized in floating point, as the networks were trained: rounding to bytes first moved the
-        # scores of borderline faces across the thresholds.
-        out[k] = cv2.resize(crop.astype(np.float32), (size, size), interpolation=cv2.INTER_AREA)
+        out[k] = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
     return np.ascontiguousarray(((out - 127.5) * 0.0078125).transpose(0, 2, 1, 3))
 
 
@@ -152,26 +150,31 @@ class FaceDetector:
         import cv2
 
         height, width = rgb.shape[:2]
-        scale = 1.0
         longest = max(width, height)
-        if longest < SMALL_SIDE or (working_side is not None and longest > working_side):
-            # MTCNN misses faces in thumbnails; enlarging them restores its usual pyramid. Big pictures are
-            # searched at a smaller size: a profile photo's face stays far above MTCNN's 12 px floor there.
-            scale = (SMALL_SIDE if longest < SMALL_SIDE else working_side or longest) / longest
-            interpolation = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
-            rgb = cv2.resize(rgb, (round(width * scale), round(height * scale)), interpolation=interpolation)
+        scale = 1.0  # of the searched copy relative to `rgb`
+        if longest < SMALL_SIDE:
+            # MTCNN misses faces in thumbnails; enlarging them restores its usual pyramid.
+            scale = SMALL_SIDE / longest
+            rgb = cv2.resize(
+                rgb, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_CUBIC
+            )
         image = np.ascontiguousarray(rgb[..., :3], dtype=np.uint8)
-        short = min(image.shape[:2])
+        # Big pictures are searched as if at `working_side` (a profile photo's face stays far above
+        # MTCNN's 12 px floor there): the smallest face looked for grows with the picture, and the
+        # network pyramid is cut from the picture itself, with no intermediate copy.
+        working = 1.0 if working_side is None or longest <= working_side else working_side / longest
+        short = min(image.shape[:2]) * working
         fine_floor = min(40, max(20, int(short * FINE_FACE_SHARE)))
         coarse_floor = max(fine_floor, int(short * COARSE_FACE_SHARE))
-        found = self._run(image, coarse_floor, COARSE_LIMITS)
-        if coarse_floor > fine_floor and not any(f[2] - f[0] >= BIG_FACE_SHARE * short for f, _, _ in found):
-            found = self._run(image, fine_floor)
+        found = self._run(image, coarse_floor / working, COARSE_LIMITS)
+        big = BIG_FACE_SHARE * short / working
+        if coarse_floor > fine_floor and not any(box[2] - box[0] >= big for box, _, _ in found):
+            found = self._run(image, fine_floor / working)
         faces = [_face(box, score, points, scale) for box, score, points in found if score >= MIN_CONFIDENCE]
         return _plausible(sorted(faces, key=lambda face: face.area, reverse=True))
 
     def _run(
-        self, image: NDArray[np.uint8], min_face: int, limit: tuple[int, int] | None = None
+        self, image: NDArray[np.uint8], min_face: float, limit: tuple[int, int] | None = None
     ) -> list[tuple[NDArray[Any], float, NDArray[Any]]]:
         import cv2
 

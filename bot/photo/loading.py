@@ -213,13 +213,18 @@ def _shrink(image: Image.Image, max_side: int) -> Image.Image:
     longest = max(image.size)
     if longest <= 2 * max_side:
         return image
-    if image.mode in ("P", "1", "I;16", "I;16L", "I;16B", "I;16N"):
+    if image.mode in ("P", "PA", "1", "I;16", "I;16L", "I;16B", "I;16N"):
         # These modes cannot be averaged down; keep twice the working size so the final smooth resize
         # (after conversion) still averages neighbours.
         scale = 2 * max_side / longest
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         return image.resize(size, Image.Resampling.NEAREST)
-    return image.reduce(max(1, longest // max_side))
+    factor = max(1, longest // max_side)
+    if image.mode in ("RGBA", "LA"):
+        # Pillow premultiplies a whole-picture copy to reduce a picture with alpha; band by band, only
+        # one band's worth of full-size memory is added.
+        return Image.merge(image.mode, [image.getchannel(band).reduce(factor) for band in image.getbands()])
+    return image.reduce(factor)
 
 
 def _upright_rgb(image: Image.Image, orientation: int) -> Image.Image:
