@@ -53,12 +53,19 @@ def check(
     return register
 
 
+def registry() -> list[CheckSpec]:
+    """Every check, in report order (the checks declare themselves when the analysis module loads)."""
+    import bot.photo.analysis  # noqa: F401
+
+    return REGISTRY
+
+
 def spec_of(check_id: str) -> CheckSpec:
-    return next(spec for spec in REGISTRY if spec.id == check_id)
+    return next(spec for spec in registry() if spec.id == check_id)
 
 
 def check_ids() -> tuple[str, ...]:
-    return tuple(spec.id for spec in REGISTRY)
+    return tuple(spec.id for spec in registry())
 
 
 def score(checks: list[Check], *, has_face: bool) -> int:
