@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from bot.messages import Status
+from bot.photo.review import PhotoResult
 from tests.conftest import data_path
 from tests.photo.helpers import (
     analyzed,
@@ -27,8 +28,8 @@ def _source(name: str) -> Image.Image:
         return image.convert("RGB")
 
 
-def _status(result: object, check_id: str) -> Status:
-    analysis = getattr(result, "analysis", None)
+def _status(result: PhotoResult, check_id: str) -> Status:
+    analysis = result.analysis
     assert analysis is not None
     status = analysis.status_of(check_id)
     assert status is not None
@@ -59,7 +60,7 @@ def test_a_centred_crop_through_the_forehead_says_the_head_is_cut() -> None:
 
 def test_far_too_much_headroom_is_flagged() -> None:
     image = _source("woman_smiling_closeup.png")
-    tall = Image.new("RGB", (image.width, image.height * 2), image.getpixel((5, 5)))  # type: ignore[arg-type]
+    tall = Image.new("RGB", (image.width, image.height * 2), image.getpixel((5, 5)))
     tall.paste(image, (0, image.height))
     result = analyzed_image(tall)
     assert result.analysis is not None

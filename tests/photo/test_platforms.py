@@ -54,8 +54,9 @@ def test_a_named_platform_brings_its_advice_from_the_documents() -> None:
 
     data = photo_bytes("interfaces_047_man_white_background.jpg")
     [reply] = review_attachment(data, filename="me.jpg", platform="linkedin", now=NOW, cite=cite)
-    assert platform_spec("linkedin").advice_topic in asked
-    assert any(platform_spec("linkedin").advice_topic in c.quote for c in reply.citations)
+    topic = platform_spec("linkedin").advice_topic
+    assert topic is not None and topic in asked
+    assert any(topic in c.quote for c in reply.citations)
     asked.clear()
     review_attachment(data, filename="me.jpg", platform="generic", now=NOW, cite=cite)
     assert asked == []
