@@ -834,8 +834,8 @@ def _provenance(context: Context) -> Check:
             "ai_provenance",
             Status.WARN,
             0,
-            "The file's Content Credentials (C2PA) fail validation: the picture was changed after signing. "
-            + (provenance.summary or ""),
+            (provenance.summary or "Its Content Credentials fail validation.")
+            + " The picture was probably changed after it was signed.",
             "Export the photo again from its original source so its credentials match.",
         )
     if provenance.summary:

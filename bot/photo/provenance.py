@@ -66,7 +66,7 @@ class Provenance:
             return None
         who = f"signed by {creds.signer}" if creds.signer else "signed by an unnamed signer"
         if not creds.valid:
-            return f"Content Credentials ({who}) that fail validation: {'; '.join(creds.problems)}."
+            return f"Its Content Credentials ({who}) fail validation: {'; '.join(creds.problems)}."
         made_by = f", written by {creds.generator}" if creds.generator else ""
         return f"Content Credentials (C2PA) present and valid, {who}{made_by}; no AI-generation claim."
 
