@@ -22,6 +22,7 @@ import tempfile
 import time
 import tracemalloc
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -137,7 +138,7 @@ def rates() -> None:
         print(
             f"degradation {kind:<24} flagged by {check:<12} {hit}/{len(good)} ({100 * hit / len(good):.0f}%)"
         )
-    landmark_made = {
+    landmark_made: dict[str, tuple[str, Callable[[Image.Image], Image.Image]]] = {
         "forehead cut, face at 30%": ("framing", lambda im: forehead_cut(im, main_face(im), centre_at=0.3)),
         "forehead cut, face at 70%": ("framing", lambda im: forehead_cut(im, main_face(im), centre_at=0.7)),
         "dark sunglasses drawn": ("eyes", lambda im: draw_sunglasses(im, main_face(im))),

@@ -107,7 +107,10 @@ def child(scenario: str, files: list[str], workers: int | None, memory_mb: int |
     print(json.dumps({"peak_mb": _peak_mb(), "base_mb": base, "seconds": elapsed, "outcomes": outcomes}))
 
 
-def run(scenario: str, files: list[Path], workers: int | None, memory_mb: int | None) -> dict[str, object]:
+def run(
+    scenario: str, files: list[Path], workers: int | None, memory_mb: int | None
+) -> tuple[float, float, list[str]]:
+    """(peak MB, seconds, outcome per file) of one scenario in a fresh process."""
     command = [sys.executable, __file__, "--child", scenario, *map(str, files)]
     if workers:
         command += ["--workers", str(workers)]
@@ -115,9 +118,9 @@ def run(scenario: str, files: list[Path], workers: int | None, memory_mb: int | 
         command += ["--memory-mb", str(memory_mb)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        return {"peak_mb": float("nan"), "seconds": float("nan"), "outcomes": [done.stderr.strip()[-200:]]}
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+        return float("nan"), float("nan"), [done.stderr.strip()[-200:]]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return float(result["peak_mb"]), float(result["seconds"]), [str(o) for o in result["outcomes"]]
 
 
 def main() -> None:
@@ -143,10 +146,10 @@ def main() -> None:
         sizes = ", ".join(f"{p.suffix[1:]} {p.stat().st_size:,} B" for p in hostile)
         print(f"six hostile files ({sizes}), decode budget {budget} MB")
         for scenario in ("at-once", "at-once-naive"):
-            result = run(scenario, hostile, args.workers, args.memory_mb)
+            peak, seconds, outcomes = run(scenario, hostile, args.workers, args.memory_mb)
             label = "review (slots + budget)" if scenario == "at-once" else "naive (full decode, no budget)"
-            print(f"  {label:32} peak {result['peak_mb']:7.0f} MB  {result['seconds']:5.1f} s")
-            for path, outcome in zip(hostile, result["outcomes"], strict=False):  # type: ignore[call-overload]
+            print(f"  {label:32} peak {peak:7.0f} MB  {seconds:5.1f} s")
+            for path, outcome in zip(hostile, outcomes, strict=False):
                 print(f"      {path.suffix[1:]:5} {outcome}")
     photos = sorted(
         p for p in shared_path("photos").iterdir() if p.suffix in (".jpg", ".png") and "interfaces" in p.name
@@ -154,10 +157,8 @@ def main() -> None:
     sixteen = photos[:16]
     print(f"sixteen real photos (../shared/photos, interfaces_*), workers {args.workers or 'one per core'}")
     for scenario in ("at-once", "sequential"):
-        result = run(scenario, sixteen, args.workers, args.memory_mb)
-        outcomes = result["outcomes"]
-        reviewed = sum(o == "reviewed" for o in outcomes)  # type: ignore[union-attr]
-        peak, seconds = result["peak_mb"], result["seconds"]
+        peak, seconds, outcomes = run(scenario, sixteen, args.workers, args.memory_mb)
+        reviewed = sum(o == "reviewed" for o in outcomes)
         print(f"  {scenario:12} peak {peak:6.0f} MB  {seconds:5.1f} s  reviewed {reviewed}/16")
 
 

@@ -168,7 +168,7 @@ def _find_faces(image: Image.Image, detector: FaceDetector) -> tuple[Image.Image
             return image, faces, 0, True
     for angle in (90, 270):
         turned = image.rotate(angle, expand=True)
-        faces = detector.detect(np.asarray(turned))
+        faces = detector.detect(np.asarray(turned), big_faces_only=True)
         if faces and faces[0].confidence >= 0.97:
             return turned, faces, angle, False
     return image, [], 0, False

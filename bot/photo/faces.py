@@ -145,8 +145,11 @@ class FaceDetector:
         self._rnet = cv2.dnn.readNetFromONNX(str(models / "rnet.onnx"))
         self._onet = cv2.dnn.readNetFromONNX(str(models / "onet.onnx"))
 
-    def detect(self, rgb: NDArray[Any], *, working_side: int | None = DETECT_SIDE) -> list[Face]:
-        """Faces in an RGB array, largest first. `working_side=None` searches the picture at full size."""
+    def detect(
+        self, rgb: NDArray[Any], *, working_side: int | None = DETECT_SIDE, big_faces_only: bool = False
+    ) -> list[Face]:
+        """Faces in an RGB array, largest first. `working_side=None` searches the picture at full size;
+        `big_faces_only` skips the fine search (a sideways portrait's face is big)."""
         import cv2
 
         height, width = rgb.shape[:2]
@@ -168,7 +171,11 @@ class FaceDetector:
         coarse_floor = max(fine_floor, int(short * COARSE_FACE_SHARE))
         found = self._run(image, coarse_floor / working, COARSE_LIMITS)
         big = BIG_FACE_SHARE * short / working
-        if coarse_floor > fine_floor and not any(box[2] - box[0] >= big for box, _, _ in found):
+        if (
+            not big_faces_only
+            and coarse_floor > fine_floor
+            and not any(box[2] - box[0] >= big for box, _, _ in found)
+        ):
             found = self._run(image, fine_floor / working)
         faces = [_face(box, score, points, scale) for box, score, points in found if score >= MIN_CONFIDENCE]
         return _plausible(sorted(faces, key=lambda face: face.area, reverse=True))
