@@ -70,6 +70,7 @@ DEGRADATIONS: dict[str, tuple[Callable[[Image.Image], bytes], str]] = {
     "rotated_90": (lambda im: _jpeg(im.rotate(90, expand=True)), "tilt"),
     "cut_at_side": (lambda im: _jpeg(im.crop((round(im.width * 0.4), 0, im.width, im.height))), "framing"),
     "tilted_25": (lambda im: _jpeg(_turned(im, 25)), "tilt"),
+    "upside_down": (lambda im: _jpeg(im.rotate(180)), "tilt"),
 }
 
 

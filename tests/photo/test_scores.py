@@ -12,7 +12,7 @@ from bot.photo.review import review_attachment
 from tests.photo.helpers import NOW, analyzed, analyzed_image, degraded, good_headshots, photo_bytes
 
 
-@pytest.mark.parametrize("kind", ["blurred", "rotated_90", "tilted_25"])
+@pytest.mark.parametrize("kind", ["blurred", "rotated_90", "tilted_25", "upside_down"])
 def test_an_unusable_photo_never_scores_above_60(kind: str) -> None:
     for name in good_headshots():
         analysis = degraded(name, kind).analysis
