@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.shared_data import shared_path  # noqa: E402
-from bot.photo.checks import check_ids  # noqa: E402
-from bot.photo.faces import detect_faces  # noqa: E402
+from bot.photo.analysis import check_ids  # noqa: E402
 from bot.photo.review import analyze_bytes  # noqa: E402
+from bot.photo.work import photo_work  # noqa: E402
 from tests.photo.helpers import (  # noqa: E402
     DEGRADATIONS,
     analyzed_image,
@@ -71,7 +71,8 @@ def plain_decode(data: bytes) -> None:
 def naive(data: bytes) -> None:
     with Image.open(io.BytesIO(data)) as image:
         rgb = np.asarray(image.convert("RGB"))
-    detect_faces(rgb, working_side=None)
+    with photo_work().slot() as detector:
+        detector.detect(rgb, working_side=None)
 
 
 def median_ms(function: object, data: bytes, runs: int) -> float:

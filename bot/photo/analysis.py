@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from bot.messages import Status
-from bot.photo.checks import REGISTRY, Check, check, score, top_fixes
+from bot.photo.checks import REGISTRY, Check, CheckSpec, check, score, top_fixes
 from bot.photo.faces import Face, FaceDetector
 from bot.photo.loading import LoadedPhoto
 from bot.photo.platforms import PlatformSpec
@@ -904,3 +904,16 @@ def _crop_box(context: Context) -> tuple[tuple[int, int, int, int], float]:
         ),
         angle,
     )
+
+
+def registry() -> list[CheckSpec]:
+    """Every check, in report order (each declared itself above with `@check`)."""
+    return REGISTRY
+
+
+def spec_of(check_id: str) -> CheckSpec:
+    return next(spec for spec in REGISTRY if spec.id == check_id)
+
+
+def check_ids() -> tuple[str, ...]:
+    return tuple(spec.id for spec in REGISTRY)

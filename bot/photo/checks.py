@@ -1,7 +1,8 @@
 """The registry of photo checks: each check is declared once, with its id, weight and whether it needs a face.
 
-The order of declaration (in `bot.photo.analysis`) is the order users see. Adding a check is one decorated
-function there and a test; the score, the skip lines, the JSON and the README table all read this registry.
+The order of declaration (in `bot.photo.analysis`, which also offers `registry()`, `check_ids()` and
+`spec_of()` once every check has declared itself) is the order users see. Adding a check is one decorated
+function there and a test; the score, the skip lines and the JSON all read this registry.
 """
 
 from __future__ import annotations
@@ -51,21 +52,6 @@ def check(
         return measure
 
     return register
-
-
-def registry() -> list[CheckSpec]:
-    """Every check, in report order (the checks declare themselves when the analysis module loads)."""
-    import bot.photo.analysis  # noqa: F401
-
-    return REGISTRY
-
-
-def spec_of(check_id: str) -> CheckSpec:
-    return next(spec for spec in registry() if spec.id == check_id)
-
-
-def check_ids() -> tuple[str, ...]:
-    return tuple(spec.id for spec in registry())
 
 
 def score(checks: list[Check], *, has_face: bool) -> int:

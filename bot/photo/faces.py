@@ -303,11 +303,3 @@ def _overlaps(small: Face, big: Face) -> bool:
     """True when the centre of `small` lies inside `big` (a face part detected as a second face)."""
     cx, cy = small.x + small.w / 2, small.y + small.h / 2
     return big.x <= cx <= big.x + big.w and big.y <= cy <= big.y + big.h
-
-
-def detect_faces(rgb: NDArray[Any], *, working_side: int | None = DETECT_SIDE) -> list[Face]:
-    """Faces in an RGB array with a detector borrowed from the shared pool (see `bot.photo.work`)."""
-    from bot.photo.work import photo_work
-
-    with photo_work().slot() as detector:
-        return detector.detect(rgb, working_side=working_side)

@@ -27,8 +27,7 @@ from bot.messages import (
     Status,
     Title,
 )
-from bot.photo.analysis import Analysis, analyze
-from bot.photo.checks import spec_of
+from bot.photo.analysis import Analysis, analyze, spec_of
 from bot.photo.crop import crop_file_names, render_crop
 from bot.photo.limits import MAX_UPLOAD_BYTES
 from bot.photo.loading import PhotoError, load_photo

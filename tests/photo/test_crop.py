@@ -8,7 +8,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from bot.messages import Status
+from bot.messages import Fixes, Status
 from bot.photo.review import review_attachment
 from tests.conftest import data_path
 from tests.photo.helpers import NOW, jpeg, photo_bytes
@@ -59,4 +59,5 @@ def test_a_group_photo_is_cropped_to_the_most_prominent_face_and_says_so() -> No
     faces = next(line for line in reply.checks if line.id == "face_count")
     assert faces.status in (Status.WARN, Status.FAIL)
     assert "most prominent" in faces.message and reply.images
-    assert any("solo photo" in fix for fix in reply.fixes)
+    fixes = reply.first(Fixes)
+    assert fixes is not None and any("solo photo" in fix for fix in fixes.items)

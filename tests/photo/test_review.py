@@ -11,7 +11,7 @@ from PIL import Image
 
 from bot.cli import main as cli_main
 from bot.messages import ActionId, Citation, Fixes, ReplyKind, Status
-from bot.photo.checks import check_ids
+from bot.photo.analysis import check_ids
 from bot.photo.review import AGE_QUESTION, review_attachment
 from tests.photo.helpers import NOW, photo_bytes
 

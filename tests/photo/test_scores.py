@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from bot.messages import Citation, Status
-from bot.photo.checks import FAIL_CAP, NO_FACE_CAP, Check, check, registry, score
+from bot.photo.analysis import registry
+from bot.photo.checks import FAIL_CAP, NO_FACE_CAP, Check, check, score
 from bot.photo.review import review_attachment
 from tests.photo.helpers import NOW, analyzed, analyzed_image, degraded, good_headshots, photo_bytes
 
