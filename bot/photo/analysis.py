@@ -160,11 +160,12 @@ def _find_faces(image: Image.Image, detector: FaceDetector) -> tuple[Image.Image
     then the picture turned a quarter each way (a sideways photo) and upside down."""
     array = np.asarray(image)
     faces = detector.detect(array)
-    if faces and detector.upside_down(array, faces[0]):
-        turned = image.rotate(180)
+    turn = detector.turn_to_upright(array, faces[0]) if faces else 0
+    if turn:
+        turned = image.rotate(turn, expand=True)
         again = detector.detect(np.asarray(turned))
         if again:
-            return turned, again, 180, False
+            return turned, again, turn, False
     if faces:
         return image, faces, 0, False
     if _exposure_problem(array):

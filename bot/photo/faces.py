@@ -31,8 +31,8 @@ BIG_FACE_SHARE = 0.22
 are in the background and the fine search is skipped."""
 THRESHOLDS = (0.5, 0.6, 0.7)
 UPSIDE_DOWN_MARGIN = 0.05
-"""How much likelier the face must look turned 180 degrees than as it is to call the photo upside down (on
-the shared photos: upright faces -0.009 at most, the same faces upside down +0.05 to +0.98)."""
+"""How much likelier the face must look turned than as it is to turn the picture (on the shared photos:
+upright faces -0.009 at most against their 180-degree turn, the same faces upside down +0.05 to +0.98)."""
 COARSE_LIMITS = (40, 8)
 """Candidates the first search passes to the second and third networks (the fine search passes all)."""
 SCALE_FACTOR = 0.709
@@ -183,17 +183,22 @@ class FaceDetector:
         faces = [_face(box, score, points, scale) for box, score, points in found if score >= MIN_CONFIDENCE]
         return _plausible(sorted(faces, key=lambda face: face.area, reverse=True))
 
-    def upside_down(self, rgb: NDArray[Any], face: Face) -> bool:
-        """Whether the face is upside down. MTCNN finds upside-down faces and places their landmarks as
-        if upright, so the last network is asked about the face's box both ways up."""
+    def turn_to_upright(self, rgb: NDArray[Any], face: Face) -> int:
+        """Degrees (0, 90, 180 or 270, counter-clockwise) the picture must turn for this face to stand
+        upright. MTCNN also finds sideways and upside-down faces and places their landmarks as if upright,
+        so the last network is asked about the face's square turned each way."""
         side = max(face.w, face.h)
-        box = np.array([[face.x + (face.w - side) / 2, face.y + (face.h - side) / 2, 0.0, 0.0]])
+        box = np.fix(np.array([[face.x + (face.w - side) / 2, face.y + (face.h - side) / 2, 0.0, 0.0]]))
         box[:, 2:] = box[:, :2] + side
-        patch = _patches(np.ascontiguousarray(rgb[..., :3], dtype=np.uint8), np.fix(box), 48)
-        both = np.concatenate([patch, patch[:, ::-1, ::-1, :]])  # turned 180 degrees (layout is W, H)
-        self._onet.setInput(np.ascontiguousarray(both))
+        image = np.ascontiguousarray(rgb[..., :3], dtype=np.uint8)
+        upright = ((_patches(image, box, 48)[0].transpose(1, 0, 2) / 0.0078125) + 127.5).astype(np.float32)
+        turns = np.stack([np.rot90(upright, k) for k in range(4)])  # k quarter turns counter-clockwise
+        blob = ((turns - 127.5) * 0.0078125).transpose(0, 2, 1, 3)
+        self._onet.setInput(np.ascontiguousarray(blob, dtype=np.float32))
         _, _, probability = self._onet.forward(["dense_5", "dense_6", "softmax_2"])
-        return bool(probability[1, 1] > probability[0, 1] + UPSIDE_DOWN_MARGIN)
+        scores = probability[:, 1]
+        best = int(np.argmax(scores))
+        return 90 * best if scores[best] > scores[0] + UPSIDE_DOWN_MARGIN else 0
 
     def _run(
         self, image: NDArray[np.uint8], min_face: float, limit: tuple[int, int] | None = None
