@@ -10,7 +10,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot import metrics
@@ -184,29 +184,33 @@ class Brain:
         )
 
     def _check(self, incoming: Incoming, text: str) -> list[Reply]:
-        from bot.photo.review import review_attachment
+        from bot.photo.review import review_attachments
+        from bot.photo.work import configure_photo_work
 
+        configure_photo_work(self.config.photo_workers, self.config.photo_memory_mb)
         match = _PLATFORM_HINT.search(text)
         platform = match.group(1).lower() if match else "generic"
         replies: list[Reply] = []
+        readable: list[tuple[str, bytes]] = []
         for attachment in incoming.attachments:
-            replies.extend(self._check_one(attachment, platform, review_attachment))
+            problem = self._check_one(attachment)
+            if problem is not None:
+                replies.append(problem)
+            elif attachment.data is not None:
+                readable.append((attachment.filename, attachment.data))
+        if readable:
+            # Several photos sent together are compared: which one is best, and why.
+            replies.extend(
+                review_attachments(readable, platform=platform, now=self.clock(), cite=self.knowledge.cite)
+            )
         return replies
 
-    def _check_one(
-        self, attachment: Attachment, platform: str, review: Callable[..., list[Reply]]
-    ) -> list[Reply]:
+    def _check_one(self, attachment: Attachment) -> Reply | None:
         if attachment.problem:
-            return [error_reply(f"I couldn’t check {attachment.filename}: {attachment.problem}")]
+            return error_reply(f"I couldn’t check {attachment.filename}: {attachment.problem}")
         if attachment.data is None:
-            return [error_reply(f"I couldn’t read {attachment.filename}.")]
-        return review(
-            attachment.data,
-            filename=attachment.filename,
-            platform=platform,
-            now=self.clock(),
-            cite=self.knowledge.cite,
-        )
+            return error_reply(f"I couldn’t read {attachment.filename}.")
+        return None
 
     def _failure_reply(self, exc: Exception, doing: str) -> Reply:
         if _is_database_locked(exc):

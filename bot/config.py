@@ -40,6 +40,17 @@ CORE_SETTINGS: tuple[Setting, ...] = (
         "unset (the Docker image: 8080)",
     ),
     Setting("HEADSHOT_METRICS_PORT", "port of the Prometheus /metrics endpoint", "unset (off)"),
+    Setting(
+        "HEADSHOT_PHOTO_WORKERS",
+        "photo analyses that run at once; the rest wait their turn",
+        "number of CPU cores",
+    ),
+    Setting(
+        "HEADSHOT_PHOTO_MEMORY_MB",
+        "decode memory (MB) the running photo analyses share; a picture whose decode alone needs more is "
+        "refused before decoding",
+        "256",
+    ),
 )
 
 
@@ -55,6 +66,8 @@ class Config:
     log_level: str = "INFO"
     health_port: int | None = None  # /healthz and /readyz; None: only on Slack HTTP mode's listener
     metrics_port: int | None = None  # /metrics; None: no metrics
+    photo_workers: int | None = None  # photo analyses at once; None: one per CPU core
+    photo_memory_mb: int | None = None  # decode memory those analyses share; None: bot.photo.work's default
     # Every variable the process sees (.env merged under the environment), for the adapters' own settings.
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -91,6 +104,8 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv_path: Path |
     if environ is None:
         environ = read_environ(dotenv_path)
     knowledge = setting(environ, "HEADSHOT_KNOWLEDGE_DIR")
+    photo_workers = _positive_int(setting(environ, "HEADSHOT_PHOTO_WORKERS"), "HEADSHOT_PHOTO_WORKERS")
+    photo_memory_mb = _positive_int(setting(environ, "HEADSHOT_PHOTO_MEMORY_MB"), "HEADSHOT_PHOTO_MEMORY_MB")
     return Config(
         database_url=setting(environ, "HEADSHOT_DATABASE_URL") or _default_database_url(),
         knowledge_dir=Path(knowledge) if knowledge else BUNDLED_KNOWLEDGE_DIR,
@@ -98,6 +113,8 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv_path: Path |
         log_level=(setting(environ, "HEADSHOT_LOG_LEVEL") or "INFO").upper(),
         health_port=_port(environ, "HEADSHOT_HEALTH_PORT"),
         metrics_port=_port(environ, "HEADSHOT_METRICS_PORT"),
+        photo_workers=photo_workers,
+        photo_memory_mb=photo_memory_mb,
         environ=dict(environ),
     )
 
@@ -109,6 +126,18 @@ def _port(environ: Mapping[str, str], name: str) -> int | None:
     if not re.fullmatch(r"[0-9]{1,5}", text) or not 0 < int(text) < 65536:
         raise ConfigError(f"{name} must be a port number (1-65535), not {text!r}")
     return int(text)
+
+
+def _positive_int(text: str | None, name: str) -> int | None:
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {text!r}") from exc
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, not {value}")
+    return value
 
 
 class ConfigError(ValueError):

@@ -13,17 +13,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.photo.platforms import platform_names
 from bot.runtime import Runtime
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("check", help="analyze one or more photos")
-    parser.add_argument("paths", nargs="+", metavar="PATH")
-    parser.add_argument(
-        "--platform", default="generic", choices=["linkedin", "slack", "discord", "github", "generic"]
+    parser = subparsers.add_parser(
+        "check",
+        help="analyze one or more photos",
+        description="Review profile photos: a score, every check in plain words, the top fixes and a "
+        "suggested square crop. Example: headshot check me.jpg --platform linkedin --crop-out out/",
     )
+    parser.add_argument("paths", nargs="+", metavar="PATH")
+    parser.add_argument("--platform", default="generic", choices=list(platform_names()))
     parser.add_argument("--json", action="store_true", help="one JSON object per photo")
     parser.add_argument("--crop-out", metavar="DIR", help="write the suggested crop and a round preview here")
+    parser.add_argument(
+        "--compare", action="store_true", help="say which photo is the best one and why (JSON: a rank each)"
+    )
     parser.set_defaults(func=run_check)
 
 
@@ -34,42 +41,57 @@ RESET = "\033[0m"
 
 def run_check(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot.photo.limits import MAX_UPLOAD_BYTES
-    from bot.photo.review import PhotoResult, analyze_bytes, crop_images
+    from bot.photo.platforms import platform_spec
+    from bot.photo.review import PhotoResult, analyze_bytes, comparison_reply, crop_images, rank
+    from bot.photo.work import configure_photo_work
 
+    configure_photo_work(runtime.config.photo_workers, runtime.config.photo_memory_mb)
     now = datetime.now(UTC)
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     crop_dir = Path(args.crop_out) if args.crop_out else None
     if crop_dir is not None:
         crop_dir.mkdir(parents=True, exist_ok=True)
-    failures = 0
     total = len(args.paths)
+    results: list[PhotoResult] = []
+    crop_files: list[list[str]] = []
     for index, path_text in enumerate(args.paths, 1):
         if total > 3 and not args.json:
             print(f"[{index}/{total}] {path_text}", file=sys.stderr)
         path = Path(path_text)
         data, read_error = _read(path, MAX_UPLOAD_BYTES)
         if read_error is not None:
-            result = PhotoResult(path.name, _spec(args.platform), error=read_error)
+            result = PhotoResult(path.name, platform_spec(args.platform), error=read_error)
         else:
             result = analyze_bytes(data, filename=path.name, platform=args.platform, now=now)
-        crop_files: list[str] = []
-        if result.analysis is None:
-            failures += 1
-        elif crop_dir is not None:
+        written: list[str] = []
+        if result.analysis is not None and crop_dir is not None:
             rendered = crop_images(data, result)
             if rendered is not None:
-                crop_files = _write_crop(crop_dir, path, args.platform, rendered)
-        if args.json:
-            print(json.dumps(to_json(path_text, result)), flush=True)
-        else:
-            print(to_text(path_text, result, colour=colour, crop_files=crop_files), flush=True)
-    return 1 if failures else 0
+                written = _write_crop(crop_dir, path, args.platform, rendered)
+        results.append(result)
+        crop_files.append(written)
+        if not args.compare:
+            _print(path_text, result, written, args.json, colour)
+    if args.compare:
+        order = rank(results)
+        ranks = {index: place for place, index in enumerate(order, 1)}
+        if not args.json:
+            print(comparison_reply(results, order).text + "\n", flush=True)
+        for index, (path_text, result) in enumerate(zip(args.paths, results, strict=True)):
+            _print(path_text, result, crop_files[index], args.json, colour, rank=ranks[index])
+    return 1 if any(result.analysis is None for result in results) else 0
 
 
-def _spec(platform: str) -> Any:
-    from bot.photo.platforms import platform_spec
-
-    return platform_spec(platform)
+def _print(
+    path: str, result: Any, crop_files: list[str], as_json: bool, colour: bool, rank: int | None = None
+) -> None:
+    if as_json:
+        record = to_json(path, result)
+        if rank is not None:
+            record["rank"] = rank
+        print(json.dumps(record), flush=True)
+    else:
+        print(to_text(path, result, colour=colour, crop_files=crop_files), flush=True)
 
 
 def _read(path: Path, limit: int) -> tuple[bytes, str | None]:
@@ -86,8 +108,10 @@ def _read(path: Path, limit: int) -> tuple[bytes, str | None]:
 
 
 def _write_crop(directory: Path, path: Path, platform: str, rendered: tuple[bytes, bytes]) -> list[str]:
-    crop_path = directory / f"{path.stem}-{platform}-crop.jpg"
-    preview_path = directory / f"{path.stem}-round-preview.png"
+    from bot.photo.crop import crop_file_names
+
+    crop_name, preview_name = crop_file_names(path.stem, platform)
+    crop_path, preview_path = directory / crop_name, directory / preview_name
     crop_path.write_bytes(rendered[0])
     preview_path.write_bytes(rendered[1])
     return [str(crop_path), str(preview_path)]
@@ -131,7 +155,10 @@ def to_text(path: str, result: Any, *, colour: bool, crop_files: list[str]) -> s
     analysis = result.analysis
     if analysis is None:
         return f"{path}\n  {paint('fail', MARKS['fail'])} Could not analyze: {result.error}\n"
-    lines = [f"{path} — {analysis.score}/100 for {result.platform.label}"]
+    if analysis.faces:
+        lines = [f"{path} — {analysis.score}/100 for {result.platform.label}"]
+    else:
+        lines = [f"{path} — I couldn't find a face ({analysis.score}/100 as a headshot)"]
     for check in analysis.checks:
         status = str(check.status)
         lines.append(f"  {paint(status, MARKS[status])} {check.id.replace('_', ' '):<14} {check.message}")

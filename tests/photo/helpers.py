@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageEnhance, ImageFilter
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
+from bot.photo.faces import Face
 from bot.photo.review import PhotoResult, analyze_bytes
+from bot.photo.work import photo_work
 from tests.conftest import data_path
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
@@ -67,7 +69,16 @@ DEGRADATIONS: dict[str, tuple[Callable[[Image.Image], bytes], str]] = {
     "tiny": (lambda im: _jpeg(im.resize((150, round(150 * im.height / im.width)))), "resolution"),
     "rotated_90": (lambda im: _jpeg(im.rotate(90, expand=True)), "tilt"),
     "cut_at_side": (lambda im: _jpeg(im.crop((round(im.width * 0.4), 0, im.width, im.height))), "framing"),
+    "tilted_25": (lambda im: _jpeg(_turned(im, 25)), "tilt"),
+    "upside_down": (lambda im: _jpeg(im.rotate(180)), "tilt"),
 }
+
+
+def _turned(image: Image.Image, angle: float) -> Image.Image:
+    """Turned by `angle` degrees and cropped to the middle, so no empty corners give it away."""
+    turned = image.rotate(angle, resample=Image.Resampling.BICUBIC)
+    margin = round(min(image.size) * 0.18)
+    return turned.crop((margin, margin, image.width - margin, image.height - margin))
 
 
 def degraded(name: str, kind: str) -> PhotoResult:
@@ -75,3 +86,50 @@ def degraded(name: str, kind: str) -> PhotoResult:
     with Image.open(data_path("photos", name)) as source:
         image = source.convert("RGB")
     return analyze_bytes(make(image), filename=f"{kind}-{name}", platform="generic", now=NOW)
+
+
+def main_face(image: Image.Image) -> Face:
+    """The largest face in a picture, from the real detector (to place degradations on the face)."""
+    with photo_work().slot() as detector:
+        faces = detector.detect(np.asarray(image.convert("RGB")))
+    assert faces, "the source photo must show a face"
+    return faces[0]
+
+
+def draw_sunglasses(image: Image.Image, face: Face, shape: str = "ellipse", shade: int = 20) -> Image.Image:
+    """Dark sunglasses drawn over the eyes, placed from the landmarks (lens about 0.85 eye distances wide)."""
+    out = image.convert("RGB").copy()
+    draw = ImageDraw.Draw(out)
+    ied = face.eye_distance
+    for x, y in (face.left_eye, face.right_eye):
+        box = (x - 0.43 * ied, y - 0.3 * ied, x + 0.43 * ied, y + 0.3 * ied)
+        if shape == "ellipse":
+            draw.ellipse(box, fill=(shade, shade, shade + 4))
+        else:
+            draw.rounded_rectangle(
+                box, radius=max(1, int(0.1 * ied)), fill=(shade + 20, shade + 15, shade + 12)
+            )
+    (lx, ly), (rx, ry) = face.left_eye, face.right_eye
+    draw.line((lx + 0.4 * ied, ly, rx - 0.4 * ied, ry), fill=(15, 15, 15), width=max(2, int(0.06 * ied)))
+    return out
+
+
+def forehead_cut(
+    image: Image.Image, face: Face, *, centre_at: float, top_above_eyes: float = 0.8
+) -> Image.Image:
+    """A crop whose top edge runs through the forehead (`top_above_eyes` eye-to-mouth distances above the
+    eye line) with the face centre at `centre_at` of the width (0.5 = centred)."""
+    unit = face.eye_to_mouth
+    top = face.eye_mid[1] - top_above_eyes * unit
+    width = min(image.width, 2.2 * face.w)
+    cx = face.x + face.w / 2
+    left = min(max(0.0, cx - centre_at * width), image.width - width)
+    return image.crop((round(left), round(max(0.0, top)), round(left + width), image.height))
+
+
+def jpeg(image: Image.Image, quality: int = 92) -> bytes:
+    return _jpeg(image, quality)
+
+
+def analyzed_image(image: Image.Image, name: str = "variant.jpg", platform: str = "generic") -> PhotoResult:
+    return analyze_bytes(_jpeg(image), filename=name, platform=platform, now=NOW)

@@ -11,7 +11,7 @@ from PIL import Image
 
 from bot.cli import main as cli_main
 from bot.messages import ActionId, Citation, Fixes, ReplyKind, Status
-from bot.photo.analysis import CHECK_ORDER
+from bot.photo.analysis import check_ids
 from bot.photo.review import AGE_QUESTION, review_attachment
 from tests.photo.helpers import NOW, photo_bytes
 
@@ -31,7 +31,7 @@ def test_review_of_a_dated_photo_has_checks_fixes_crop_citation_and_reminder() -
         cite=cite,
     )
     assert reply.kind is ReplyKind.CHECK and reply.score is not None and 0 <= reply.score <= 100
-    assert [line.id for line in reply.checks] == list(CHECK_ORDER)
+    assert [line.id for line in reply.checks] == list(check_ids())
     age = next(line for line in reply.checks if line.id == "photo_age")
     assert age.status is Status.WARN and "2012" in age.message
     fixes = reply.first(Fixes)
@@ -67,7 +67,7 @@ def test_cli_text_report_and_crop_out(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "/100 for GitHub" in out and "✓ face count" in out and "\033[" not in out
     with Image.open(tmp_path / "out" / "me-github-crop.jpg") as crop:
         assert crop.size == (500, 500)
-    assert (tmp_path / "out" / "me-round-preview.png").exists()
+    assert (tmp_path / "out" / "me-github-round-preview.png").exists()
 
 
 def test_cli_json_contract(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -88,5 +88,5 @@ def test_cli_json_contract(capsys: pytest.CaptureFixture[str], tmp_path: Path) -
         "ai_signals",
     }
     assert result["ok"] is True and result["faces"] == 1 and result["taken_at"].startswith("2009")
-    assert {check["id"] for check in result["checks"]} >= set(CHECK_ORDER)
+    assert {check["id"] for check in result["checks"]} >= set(check_ids())
     assert set(result["crop"]) == {"x", "y", "w", "h"}
