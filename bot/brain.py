@@ -27,6 +27,7 @@ from bot.messages import (
     Reply,
     ReplyKind,
 )
+from bot.notify import Notify
 
 if TYPE_CHECKING:
     from bot.knowledge import KnowledgeBase
@@ -77,10 +78,12 @@ class Brain:
 
     # --- what the adapters call -------------------------------------------------------------------
 
-    def handle(self, incoming: Incoming) -> list[Reply]:
+    def handle(self, incoming: Incoming, notify: Notify | None = None) -> list[Reply]:
+        """The replies to one message. `notify` (from the adapter) gets an interim reply when the answer will
+        take a while: a photo waiting for a free analysis slot."""
         started = time.perf_counter()
         try:
-            replies = self._route(incoming)
+            replies = self._route(incoming, notify)
         except Exception as exc:  # a user never sees a traceback
             replies = [self._failure_reply(exc, "handling a message")]
         _log_handled("message handled", incoming.conversation, started, replies)
@@ -154,10 +157,10 @@ class Brain:
 
     # --- routing ------------------------------------------------------------------------------------
 
-    def _route(self, incoming: Incoming) -> list[Reply]:
+    def _route(self, incoming: Incoming, notify: Notify | None = None) -> list[Reply]:
         text = incoming.text.strip()
         if incoming.attachments:
-            return self._check(incoming, text)
+            return self._check(incoming, text, notify)
         if not text:
             return [
                 Reply.plain(
@@ -183,7 +186,7 @@ class Brain:
             ReplyKind.HELP,
         )
 
-    def _check(self, incoming: Incoming, text: str) -> list[Reply]:
+    def _check(self, incoming: Incoming, text: str, notify: Notify | None = None) -> list[Reply]:
         from bot.photo.review import review_attachments
         from bot.photo.work import configure_photo_work
 
@@ -201,7 +204,13 @@ class Brain:
         if readable:
             # Several photos sent together are compared: which one is best, and why.
             replies.extend(
-                review_attachments(readable, platform=platform, now=self.clock(), cite=self.knowledge.cite)
+                review_attachments(
+                    readable,
+                    platform=platform,
+                    now=self.clock(),
+                    cite=self.knowledge.cite,
+                    on_queued=(lambda: notify(queued_reply(len(readable)))) if notify else None,
+                )
             )
         return replies
 
@@ -237,6 +246,14 @@ def _log_handled(event: str, conversation: Conversation, started: float, replies
 def _is_database_locked(exc: BaseException) -> bool:
     text = str(exc).lower()
     return "database is locked" in text or "database table is locked" in text
+
+
+def queued_reply(photos: int) -> Reply:
+    which, it = ("your photo is", "it") if photos == 1 else ("your photos are", "them")
+    return Reply.plain(
+        f"Many photos are being checked right now: {which} in the queue, and I’ll review {it} in a moment.",
+        ReplyKind.HELP,
+    )
 
 
 def error_reply(message: str) -> Reply:

@@ -176,7 +176,7 @@ def run_console(
         line = line.rstrip("\r\n")
         if line.strip().lower() in QUIT_WORDS:
             return 0
-        for reply in brain.handle(incoming_for(line, user)):
+        for reply in brain.handle(incoming_for(line, user), lambda note: output.reply(console_text(note))):
             output.reply(console_text(reply, crops_dir=crops_dir))
 
 

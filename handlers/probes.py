@@ -17,6 +17,7 @@ import logging
 from aiohttp import web
 
 from bot import metrics
+from bot.photo.work import photo_work
 from bot.runtime import Runtime
 
 log = logging.getLogger("headshot.probes")
@@ -56,6 +57,7 @@ async def start_listeners(runtime: Runtime, *, host: str = "0.0.0.0") -> list[we
         wanted.setdefault(config.metrics_port, set()).add("metrics")
         metrics.enable()
         metrics.watch_adapters(runtime.health.connections)
+        metrics.watch_photo_queue(lambda: photo_work().queued)
     runners: list[web.AppRunner] = []
     for port, parts in wanted.items():
         app = web.Application()

@@ -21,6 +21,7 @@ from discord import app_commands
 
 from bot.attachments import fetch_attachment, not_an_image_problem, trusted_origins
 from bot.messages import ActionEvent, Attachment, Conversation, Incoming, Reply
+from bot.notify import on_loop
 from bot.reminders.service import AvatarSighting
 from bot.runtime import Runtime
 from handlers.discord.commands import build_headshot_group
@@ -170,7 +171,12 @@ class DiscordBot:
             "message received",
             extra={"platform": PLATFORM, "direct": direct, "attachments": len(attachments)},
         )
-        replies = await asyncio.to_thread(self.runtime.brain.handle, incoming)
+
+        async def interim(reply: Reply) -> None:
+            await self._reply_to_message(message, [reply], direct=direct)
+
+        notify = on_loop(asyncio.get_running_loop(), interim)
+        replies = await asyncio.to_thread(self.runtime.brain.handle, incoming, notify)
         await self._reply_to_message(message, replies, direct=direct)
 
     def _mentions_me(self, message: discord.Message, me: discord.ClientUser) -> bool:
@@ -260,7 +266,12 @@ class DiscordBot:
             user_locale=interaction.locale.value,  # the language the user's Discord client runs in
         )
         log.info("slash command", extra={"platform": PLATFORM, "attachments": len(files)})
-        replies = await asyncio.to_thread(self.runtime.brain.handle, incoming)
+
+        async def interim(reply: Reply) -> None:
+            await self.send_followups(interaction, [reply], deferred_ephemeral=ephemeral)
+
+        notify = on_loop(asyncio.get_running_loop(), interim)
+        replies = await asyncio.to_thread(self.runtime.brain.handle, incoming, notify)
         await self.send_followups(interaction, replies, deferred_ephemeral=ephemeral)
 
     async def handle_button(self, interaction: discord.Interaction[Any], action_id: str, value: str) -> None:

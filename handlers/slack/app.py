@@ -29,6 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.brain import Brain
 from bot.messages import ActionEvent, ActionId, Conversation, Image, Incoming, Reply
+from bot.notify import on_loop
 from bot.reminders.service import AvatarSighting
 from handlers.slack.files import download_files
 from handlers.slack.profiles import SlackProfiles
@@ -337,7 +338,12 @@ class SlackListeners:
             user_name=profile.name,
             user_locale=profile.locale,
         )
-        replies = await asyncio.to_thread(self.brain.handle, incoming)
+
+        async def post(reply: Reply) -> None:
+            await self.post_replies([reply], channel=channel, thread=thread, user=user, direct=direct)
+
+        notify = on_loop(asyncio.get_running_loop(), post)
+        replies = await asyncio.to_thread(self.brain.handle, incoming, notify)
         await self.post_replies(replies, channel=channel, thread=thread, user=user, direct=direct)
 
     async def post_replies(

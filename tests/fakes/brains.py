@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from bot.brain import Brain
 from bot.config import Config
 from bot.messages import Action, ActionEvent, ActionId, Buttons, Incoming, Paragraph, Reply, ReplyKind
+from bot.notify import Notify
 from bot.reminders.service import AvatarSighting
 
 
@@ -25,9 +26,9 @@ class RecordingBrain(Brain):
         self.actions: list[ActionEvent] = []
         self.sightings: list[tuple[str, str, list[AvatarSighting]]] = []
 
-    def handle(self, incoming: Incoming) -> list[Reply]:
+    def handle(self, incoming: Incoming, notify: Notify | None = None) -> list[Reply]:
         self.incomings.append(incoming)
-        return super().handle(incoming)
+        return super().handle(incoming, notify)
 
     def handle_action(self, event: ActionEvent) -> list[Reply]:
         self.actions.append(event)

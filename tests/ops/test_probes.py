@@ -10,7 +10,7 @@ import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -262,3 +262,50 @@ async def test_metrics_count_reminder_outcomes_and_the_scheduler_lag(tmp_path: P
     assert _sample("headshot_scheduler_lag_seconds") == 180.0
     assert _sample("headshot_scheduler_last_tick_timestamp_seconds") > time.time() - 60
     service.close()
+
+
+async def test_the_photo_queue_depth_is_read_from_the_photo_work_at_each_scrape(config: Config) -> None:
+    import threading
+
+    from bot.photo.work import configure_photo_work
+    from handlers.probes import start_listeners
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    runners = await start_listeners(Runtime(replace(config, metrics_port=port)), host="127.0.0.1")
+    work = configure_photo_work(1, None)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with work.slot():
+            holding.set()
+            release.wait(10)
+
+    def wait_for_a_slot() -> None:
+        with work.slot():
+            pass
+
+    async def depth() -> str:
+        async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}/metrics") as got:
+            text = await got.text()
+        return next(line for line in text.splitlines() if line.startswith("headshot_photo_queue_depth "))
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait(5)
+    waiter = threading.Thread(target=wait_for_a_slot)
+    waiter.start()
+    try:
+        for _ in range(200):
+            if work.queued:
+                break
+            await asyncio.sleep(0.01)
+        assert await depth() == "headshot_photo_queue_depth 1.0"
+    finally:
+        release.set()
+        holder.join()
+        waiter.join()
+    assert await depth() == "headshot_photo_queue_depth 0.0"
+    for runner in runners:
+        await runner.cleanup()
