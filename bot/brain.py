@@ -57,7 +57,9 @@ class Brain:
                 from bot.knowledge import KnowledgeBase
                 from bot.photo.platforms import PLATFORMS
 
-                self._knowledge = KnowledgeBase.load(self.config.knowledge_dir, platforms=PLATFORMS)
+                self._knowledge = KnowledgeBase.load(
+                    self.config.knowledge_dir, cache_dir=self.config.cache_dir, platforms=PLATFORMS
+                )
             return self._knowledge
 
     @property

@@ -31,6 +31,7 @@ BUNDLED_KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
 CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("HEADSHOT_DATABASE_URL", "SQLAlchemy URL of the store", "sqlite:///data/headshot.db"),
     Setting("HEADSHOT_KNOWLEDGE_DIR", "documents the knowledge base is built from", "the bundled knowledge/"),
+    Setting("HEADSHOT_CACHE_DIR", "where the knowledge index cache is written", "data/cache"),
     Setting("HEADSHOT_LOG_FORMAT", "`text` (key=value lines) or `json`", "text"),
     Setting("HEADSHOT_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR", "INFO"),
     Setting(
@@ -62,6 +63,7 @@ def _default_database_url() -> str:
 class Config:
     database_url: str
     knowledge_dir: Path
+    cache_dir: Path | None = None  # the knowledge index cache; None: HEADSHOT_CACHE_DIR or data/cache
     log_format: str = "text"  # "text" or "json"
     log_level: str = "INFO"
     health_port: int | None = None  # /healthz and /readyz; None: only on Slack HTTP mode's listener
@@ -109,6 +111,7 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv_path: Path |
     return Config(
         database_url=setting(environ, "HEADSHOT_DATABASE_URL") or _default_database_url(),
         knowledge_dir=Path(knowledge) if knowledge else BUNDLED_KNOWLEDGE_DIR,
+        cache_dir=Path(cache) if (cache := setting(environ, "HEADSHOT_CACHE_DIR")) else None,
         log_format=(setting(environ, "HEADSHOT_LOG_FORMAT") or "text").lower(),
         log_level=(setting(environ, "HEADSHOT_LOG_LEVEL") or "INFO").upper(),
         health_port=_port(environ, "HEADSHOT_HEALTH_PORT"),

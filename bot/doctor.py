@@ -230,7 +230,7 @@ def check_knowledge(config: Config) -> list[DoctorCheck]:
             )
         ]
     try:
-        knowledge = KnowledgeBase.load(directory)
+        knowledge = KnowledgeBase.load(directory, cache_dir=config.cache_dir)
     except Exception as exc:
         return [
             DoctorCheck(

@@ -74,7 +74,7 @@ def run_kb_build(args: argparse.Namespace, runtime: Runtime) -> int:
     directory = runtime.config.knowledge_dir
     started = time.perf_counter()
     try:
-        kb = KnowledgeBase.load(directory)
+        kb = KnowledgeBase.load(directory, cache_dir=runtime.config.cache_dir)
     except KnowledgeError as exc:
         print(f"headshot: {exc}", file=sys.stderr)
         return 2
