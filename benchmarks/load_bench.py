@@ -102,10 +102,21 @@ def _is_review(params: dict[str, Any]) -> bool:
     return bool(blocks) and blocks[0].get("type") == "header" and not _is_error(params)
 
 
+def _is_queued_note(params: dict[str, Any]) -> bool:
+    return "in the queue" in str(params.get("text", ""))
+
+
 async def _first_post(slack: FakeSlackApi, channel: str, since: int, timeout: float) -> dict[str, Any]:
+    """The answer in `channel`: its first message other than the interim "your photo is queued" note."""
+
     def found() -> dict[str, Any] | None:
         return next(
-            (p for n, p in slack.calls[since:] if n == "chat.postMessage" and p["channel"] == channel), None
+            (
+                p
+                for n, p in slack.calls[since:]
+                if n == "chat.postMessage" and p["channel"] == channel and not _is_queued_note(p)
+            ),
+            None,
         )
 
     deadline = time.monotonic() + timeout
@@ -202,6 +213,9 @@ async def slack_round(
             reviewed = sum(1 for answer, _ in answers if answer is not None and _is_review(answer))
             errors = sum(1 for answer, _ in answers if answer is not None and _is_error(answer))
             unanswered = sum(1 for answer, _ in answers if answer is None)
+            told_queued = sum(
+                1 for n, p in slack.calls[since:] if n == "chat.postMessage" and _is_queued_note(p)
+            )
             slowest = max(seconds for _, seconds in answers)
             figures.add(
                 f"{len(photos)} photos one after another: {sequential_s:.1f} s "
@@ -209,7 +223,7 @@ async def slack_round(
             )
             figures.add(
                 f"{len(photos)} photos at once: {concurrent_s:.1f} s (slowest answer {slowest:.1f} s); "
-                f"{reviewed} reviewed, {errors} errors, {unanswered} unanswered; "
+                f"{reviewed} reviewed, {errors} errors, {unanswered} unanswered, {told_queued} told they were queued; "
                 f"x{sequential_s / concurrent_s:.2f} of the one-after-another time"
             )
             figures.check(reviewed == len(photos), f"all {len(photos)} simultaneous photos reviewed")

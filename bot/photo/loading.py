@@ -98,6 +98,9 @@ def decode_cost(image: Image.Image, stored_size: tuple[int, int]) -> int:
     picture = width * height * STORED_BYTES_PER_PIXEL.get(image.mode, 4)
     fmt = image.format or ""
     cost = picture * DECODER_OVERHEAD.get(fmt, OTHER_DECODER_OVERHEAD)
+    if image.mode in ("RGBA", "LA", "PA"):
+        # Shrinking a picture with alpha goes band by band (see `_shrink`): one full-size band is copied.
+        cost += width * height
     if fmt == "JPEG" and (image.info.get("progressive") or image.info.get("progression")):
         # A progressive JPEG keeps every DCT coefficient (2 bytes a sample) of the whole picture in
         # memory until the last scan, however small the draft scale.
