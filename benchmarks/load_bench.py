@@ -223,7 +223,8 @@ async def slack_round(
             )
             figures.add(
                 f"{len(photos)} photos at once: {concurrent_s:.1f} s (slowest answer {slowest:.1f} s); "
-                f"{reviewed} reviewed, {errors} errors, {unanswered} unanswered, {told_queued} told they were queued; "
+                f"{reviewed} reviewed, {errors} errors, {unanswered} unanswered, "
+                f"{told_queued} told they were queued; "
                 f"x{sequential_s / concurrent_s:.2f} of the one-after-another time"
             )
             figures.check(reviewed == len(photos), f"all {len(photos)} simultaneous photos reviewed")
