@@ -11,7 +11,18 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, TypeDecorator, false
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -185,3 +196,46 @@ class HandledEvent(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_handled_events_expires", "expires_at"),)
+
+
+class AnswerFeedback(Base):
+    """A 👍 or 👎 on one answer: one vote per person and answer (a second press changes it). The counts are
+    what the operator sees; who voted is kept only so a vote can be changed, exported and forgotten."""
+
+    __tablename__ = "answer_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(128))
+    user: Mapped[str] = mapped_column(String(128))
+    answer_key: Mapped[str] = mapped_column(
+        String(64)
+    )  # names the answer (question + passages), not its text
+    verdict: Mapped[str] = mapped_column(String(8))  # "up" or "down"
+    top_passage: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("platform", "user", "answer_key", name="uq_answer_feedback_vote"),
+        Index("ix_answer_feedback_created", "created_at"),
+    )
+
+
+class QuestionLogEntry(Base):
+    """A question the knowledge base served badly (declined, unsure, or voted 👎), kept only while the
+    operator has turned HEADSHOT_KB_LOG_QUESTIONS on, and deleted after its retention period."""
+
+    __tablename__ = "question_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(128))
+    user: Mapped[str] = mapped_column(String(128))
+    question: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(16))  # "declined", "unsure" or "voted_down"
+    answer_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    top_passage: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_question_log_created", "created_at"),)
