@@ -49,6 +49,9 @@ class SlashForm:
     options: tuple[Option, ...] = ()
     private: bool = True  # the answer is visible to the person who asked only
     group: str | None = None
+    # Offered where the bot is installed by a user, not a server (Discord DMs, servers without the bot):
+    # only what needs neither the server nor the reminder store's workspace.
+    user_install: bool = False
 
     def chat_text(self, values: Mapping[str, object]) -> str:
         """The message a user could have typed for these option values (a photo travels separately)."""
@@ -103,6 +106,10 @@ def _check_without_photo(brain: Brain, invocation: Invocation) -> list[Reply]:
     return [brain.photo_hint()]
 
 
+def _check_avatar(brain: Brain, invocation: Invocation) -> list[Reply]:
+    return brain.check_profile_photo(invocation.incoming, invocation.match.group("platform"))
+
+
 def _help(brain: Brain, invocation: Invocation) -> list[Reply]:
     return [help_reply()]
 
@@ -117,7 +124,7 @@ COMMANDS: tuple[ChatCommand, ...] = (
         _help,
         "help",
         "this message",
-        slash=SlashForm("help", "What the bot can do", "help"),
+        slash=SlashForm("help", "What the bot can do", "help", user_install=True),
         section="Help",
     ),
     ChatCommand(
@@ -133,8 +140,37 @@ COMMANDS: tuple[ChatCommand, ...] = (
             "ask",
             (Option("question", "e.g. are AI headshots ok for LinkedIn?"),),
             private=False,
+            user_install=True,
         ),
         section="Ask",
+    ),
+    ChatCommand(
+        "check-avatar",
+        re.compile(
+            r"^(?:check-avatar|(?:check|review|rate|analy[sz]e|look at)\s+(?:my\s+)?(?:current\s+|live\s+)?"
+            r"(?:avatar|pfp|profile\s+(?:photo|picture|pic|image)|current\s+(?:photo|picture)))"
+            r"(?:\s+for\s+(?P<platform>" + "|".join(PHOTO_PLATFORMS) + r"))?$"
+        ),
+        _check_avatar,
+        "check my avatar (optionally “for linkedin” …)",
+        "I review the profile photo people see on this platform now, at its sizes; only you see the answer",
+        slash=SlashForm(
+            "check-avatar",
+            "Check your current profile photo, as others see it (only you see the answer)",
+            "check my avatar",
+            (
+                Option(
+                    "platform",
+                    "check it for another platform's sizes",
+                    kind="choice",
+                    required=False,
+                    prefix="for ",
+                    choices=tuple((PLATFORMS[name].label, name) for name in PHOTO_PLATFORMS),
+                ),
+            ),
+            user_install=True,
+        ),
+        section="Photos",
     ),
     ChatCommand(
         "check",
@@ -158,7 +194,6 @@ COMMANDS: tuple[ChatCommand, ...] = (
                     choices=tuple((PLATFORMS[name].label, name) for name in (*PHOTO_PLATFORMS, "generic")),
                 ),
             ),
-            private=False,
         ),
         section="Photos",
     ),
@@ -358,6 +393,20 @@ def typed_form(action: Action) -> str:
     return action.label
 
 
+def wants_profile_photo(incoming: Incoming) -> bool:
+    """True when answering this message needs the user's current profile photo: the adapter then fetches
+    it (`Incoming.profile_photo`) before calling the brain. Regex only, so it costs nothing."""
+    if incoming.attachments:
+        return False
+    matched = match_command(incoming)
+    return matched is not None and matched.command.name == "check-avatar"
+
+
+def action_wants_profile_photo(action_id: str) -> bool:
+    """The same for a button press (`ActionEvent.profile_photo`)."""
+    return action_id == ActionId.REVIEW_PHOTO
+
+
 def command_named(name: str) -> ChatCommand:
     return next(command for command in COMMANDS if command.name == name)
 
@@ -393,7 +442,9 @@ def slack_usage_hint() -> str:
     ordered = sorted(COMMANDS, key=lambda c: SECTIONS.index(c.section))
     forms = [c.slash for c in ordered if c.slash is not None and not c.admin]
     return " | ".join(
-        form.words + (" …" if form.options and form.options[0].kind != "photo" else "") for form in forms
+        form.words
+        + (" …" if form.options and form.options[0].kind != "photo" and form.options[0].required else "")
+        for form in forms
     )
 
 

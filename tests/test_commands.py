@@ -19,6 +19,7 @@ EXAMPLES = {
     "help": "Help!",
     "ask": "ask: how much does a studio session cost?",
     "check": "check for linkedin",
+    "check-avatar": "Check my current profile photo for LinkedIn",
     "remind": "please remind me in 18 months to update my photo",
     "reminders": "show my reminders",
     "cancel": "cancel 3",
@@ -91,7 +92,7 @@ def test_readme_carries_the_generated_command_table() -> None:
         (Action("Yes, cancel all 3", ActionId.CONFIRM, "4"), "yes / no"),
         (Action("No, keep them", ActionId.DECLINE, "4"), "yes / no"),
         (Action("Undo", ActionId.UNDO, "9"), "undo"),
-        (Action("Review my new photo", ActionId.REVIEW_PHOTO, "12"), "check"),
+        (Action("Review my new photo", ActionId.REVIEW_PHOTO, "12"), "check-avatar"),
         (Action("Cancel #3", ActionId.CANCEL, "3"), "cancel"),
     ],
 )
