@@ -129,6 +129,27 @@ class Brain:
         except Exception as exc:
             return [self._failure_reply(exc, "building the home view"), help_reply()]
 
+    def suggest(
+        self,
+        kind: str,
+        typed: str,
+        conversation: Conversation,
+        *,
+        reported_zone: str | None = None,
+        locale: str | None = None,
+    ) -> list[tuple[str, str]]:
+        """Autocomplete for an option (`Option.autocomplete`): (label, value) pairs; never raises."""
+        from bot.suggestions import timezone_suggestions, when_suggestions
+
+        try:
+            if kind == "timezone":
+                return timezone_suggestions(typed)
+            zone = self.reminders.zone_for(conversation, reported_zone)
+            return when_suggestions(typed, now=self.clock(), zone=zone, locale=locale)
+        except Exception as exc:
+            log.warning("autocomplete failed", extra={"kind": kind, "error_type": type(exc).__name__})
+            return []
+
     def record_avatar_sightings(
         self, platform: str, workspace: str, sightings: Sequence[AvatarSighting]
     ) -> None:

@@ -207,7 +207,14 @@ COMMANDS: tuple[ChatCommand, ...] = (
             "remind",
             "Remind me to refresh my headshot",
             "remind me",
-            (Option("when", "e.g. in 18 months, next year, on 2027-03-01, every year", max_length=200),),
+            (
+                Option(
+                    "when",
+                    "e.g. in 18 months, next year, on 2027-03-01, every year",
+                    max_length=200,
+                    autocomplete="when",
+                ),
+            ),
         ),
     ),
     ChatCommand(
@@ -252,6 +259,15 @@ COMMANDS: tuple[ChatCommand, ...] = (
         _reminder("snooze"),
         "snooze N 1 month",
         "postpone reminder N",
+        slash=SlashForm(
+            "snooze",
+            "Snooze one of your reminders (from now)",
+            "snooze",
+            (
+                Option("reminder", "its number", kind="number"),
+                Option("duration", "e.g. 1 month, 2 weeks (default a month)", required=False, max_length=200),
+            ),
+        ),
     ),
     ChatCommand(
         "postpone",
@@ -282,7 +298,11 @@ COMMANDS: tuple[ChatCommand, ...] = (
             (
                 Option("reminder", "its number", kind="number"),
                 Option(
-                    "when", "e.g. next spring, 15 january, tomorrow at 10am", prefix="to ", max_length=200
+                    "when",
+                    "e.g. next spring, 15 january, tomorrow at 10am",
+                    prefix="to ",
+                    max_length=200,
+                    autocomplete="when",
                 ),
             ),
         ),
@@ -294,6 +314,9 @@ COMMANDS: tuple[ChatCommand, ...] = (
         "done",
         "you updated your photo: I close your pending refresh reminders and remind you again in a year "
         "or two",
+        slash=SlashForm(
+            "done", "I updated my photo: close my refresh reminders, remind me again later", "done"
+        ),
     ),
     ChatCommand(
         "undo",
@@ -310,6 +333,19 @@ COMMANDS: tuple[ChatCommand, ...] = (
         _reminder("opt"),
         "opt out / opt in",
         "stop (or allow) proactive refresh suggestions",
+        slash=SlashForm(
+            "opt",
+            "Stop (or allow again) proactive photo-refresh suggestions",
+            "opt",
+            (
+                Option(
+                    "direction",
+                    "out: no more suggestions; in: allow them",
+                    kind="choice",
+                    choices=(("out (no suggestions)", "out"), ("in (allow suggestions)", "in")),
+                ),
+            ),
+        ),
     ),
     ChatCommand(
         "timezone",
@@ -317,6 +353,12 @@ COMMANDS: tuple[ChatCommand, ...] = (
         _reminder("timezone"),
         "timezone Europe/Berlin",
         "the zone whose daytime reminders arrive in",
+        slash=SlashForm(
+            "timezone",
+            "Set the time zone your reminders arrive in (daytime there)",
+            "timezone",
+            (Option("zone", "e.g. Europe/Berlin, New York, PST", max_length=100, autocomplete="timezone"),),
+        ),
     ),
     ChatCommand(
         "refresh interval",
