@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING
 
 from bot import metrics
 from bot.clock import Clock, utc_now
-from bot.commands import PHOTO_PLATFORMS, help_reply, match_command, typed_form
+from bot.commands import PHOTO_PLATFORMS, TYPED_ACTIONS, help_reply, home_actions, match_command, typed_form
 from bot.config import Config
 from bot.messages import (
     Action,
     ActionEvent,
     ActionId,
     Attachment,
+    Buttons,
     Conversation,
     Incoming,
     Origin,
@@ -104,11 +105,11 @@ class Brain:
 
     def handle_action(self, event: ActionEvent) -> list[Reply]:
         started = time.perf_counter()
-        if event.action_id == ActionId.REVIEW_PHOTO:
+        if event.action_id in TYPED_ACTIONS:
             # The button does what its typed form does ("check my avatar"), on every platform.
             incoming = Incoming(
                 event.conversation,
-                typed_form(Action("", ActionId.REVIEW_PHOTO, event.value)),
+                typed_form(Action("", ActionId(event.action_id), event.value)),
                 user_timezone=event.user_timezone,
                 origin=Origin.BUTTON,
                 profile_photo=event.profile_photo,
@@ -123,11 +124,13 @@ class Brain:
         return replies
 
     def home(self, conversation: Conversation) -> list[Reply]:
-        """What a user's home view shows (Slack App Home): their reminders and how to use the bot."""
+        """What a user's home view shows (Slack App Home): the common actions as buttons, their reminders
+        and how to use the bot."""
+        actions = Reply(ReplyKind.HELP, (Buttons(home_actions()),))
         try:
-            return [*self.reminders.list_replies(conversation), help_reply()]
+            return [actions, *self.reminders.list_replies(conversation), help_reply()]
         except Exception as exc:
-            return [self._failure_reply(exc, "building the home view"), help_reply()]
+            return [actions, self._failure_reply(exc, "building the home view"), help_reply()]
 
     def suggest(
         self,

@@ -432,7 +432,24 @@ def typed_form(action: Action) -> str:
             return "undo"
         case ActionId.REVIEW_PHOTO:
             return "check my avatar"
+        case ActionId.LIST_REMINDERS:
+            return "reminders"
+        case ActionId.SHOW_HELP:
+            return "help"
     return action.label
+
+
+TYPED_ACTIONS = frozenset({ActionId.REVIEW_PHOTO, ActionId.LIST_REMINDERS, ActionId.SHOW_HELP})
+"""Buttons that do exactly what their typed form does (the brain runs that text)."""
+
+
+def home_actions() -> tuple[Action, ...]:
+    """The buttons of a home view (Slack App Home): the common actions, one press each."""
+    return (
+        Action("Check my current photo", ActionId.REVIEW_PHOTO, "home", style="primary"),
+        Action("My reminders", ActionId.LIST_REMINDERS, "home"),
+        Action("Help", ActionId.SHOW_HELP, "home"),
+    )
 
 
 def wants_profile_photo(incoming: Incoming) -> bool:

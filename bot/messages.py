@@ -101,6 +101,8 @@ class ActionId(StrEnum):
     DECLINE = "decline"  # value: the question's id (no)
     UNDO = "undo"  # value: the change's id (only while it is the user's last one)
     REVIEW_PHOTO = "review_photo"  # offered when a new profile photo was noticed
+    LIST_REMINDERS = "list_reminders"  # the home view's "My reminders"
+    SHOW_HELP = "show_help"  # the home view's "Help"
 
 
 class Status(StrEnum):

@@ -94,6 +94,8 @@ def test_readme_carries_the_generated_command_table() -> None:
         (Action("Undo", ActionId.UNDO, "9"), "undo"),
         (Action("Review my new photo", ActionId.REVIEW_PHOTO, "12"), "check-avatar"),
         (Action("Cancel #3", ActionId.CANCEL, "3"), "cancel"),
+        (Action("My reminders", ActionId.LIST_REMINDERS, "home"), "reminders"),
+        (Action("Help", ActionId.SHOW_HELP, "home"), "help"),
     ],
 )
 def test_every_button_has_a_typed_form_for_the_console(action: Action, command: str) -> None:
