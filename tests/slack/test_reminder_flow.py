@@ -134,7 +134,11 @@ async def test_the_home_tab_buttons_check_the_photo_list_reminders_and_help(
     home = {"type": "view", "view_id": "V1"}
     for label, expected in (("My reminders", "reminder"), ("Help", "How I can help")):
         assert (await post_event(events, _click(slack, buttons[label], container=home), SECRET)).status == 200
-        await slack.wait_for_call("chat.postMessage", where=lambda p, e=expected: e in p["text"])
+
+        def says(params: dict[str, Any], wanted: str = expected) -> bool:
+            return wanted in str(params["text"])
+
+        await slack.wait_for_call("chat.postMessage", where=says)
     assert (
         await post_event(events, _click(slack, buttons["Check my current photo"], container=home), SECRET)
     ).status == 200
