@@ -366,6 +366,12 @@ COMMANDS: tuple[ChatCommand, ...] = (
         _reminder("refresh interval"),
         "refresh interval 18 months",
         "how long after “done” your next reminder comes",
+        slash=SlashForm(
+            "refresh-interval",
+            "How long after “done” your next refresh reminder comes",
+            "refresh interval",
+            (Option("interval", "e.g. 18 months, 2 years", max_length=100),),
+        ),
     ),
     ChatCommand(
         "admin track-photos",
@@ -390,6 +396,13 @@ COMMANDS: tuple[ChatCommand, ...] = (
         "admin refresh-interval 2 years",
         "how long a photo may stay unchanged before a suggestion",
         admin=True,
+        slash=SlashForm(
+            "refresh-interval",
+            "How long a member's photo may stay unchanged before a refresh suggestion",
+            "admin refresh-interval",
+            (Option("interval", "e.g. 2 years, 18 months", max_length=100),),
+            group="admin",
+        ),
         section="Admin",
     ),
 )

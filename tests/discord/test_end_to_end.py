@@ -68,6 +68,7 @@ async def test_handshake_discovers_the_gateway_and_registers_the_slash_commands(
         "undo",
         "opt",
         "timezone",
+        "refresh-interval",
         "help",
         "admin",
     }
@@ -82,7 +83,7 @@ async def test_handshake_discovers_the_gateway_and_registers_the_slash_commands(
         "github",
         "generic",
     ]
-    assert [o["name"] for o in subcommands["admin"]["options"]] == ["track-photos"]
+    assert [o["name"] for o in subcommands["admin"]["options"]] == ["track-photos", "refresh-interval"]
     (identify,) = fake.identifies
     assert identify["intents"] & INTENT_MESSAGE_CONTENT
     assert identify["intents"] & INTENT_GUILD_MEMBERS

@@ -169,3 +169,35 @@ async def test_the_cdn_url_setting_is_where_avatars_come_from(fake: FakeDiscord,
         assert "LinkedIn" in _text_of(followup)
         assert fake.avatar_downloads[0].startswith(f"/avatars/{fake.USER_ID}/{avatar}.png")
         assert bot.brain.incomings[0].text == "check my avatar for linkedin"
+
+
+async def test_many_reviews_at_once_each_answer_their_own_interaction(bot: RunningBot) -> None:
+    fake = bot.fake
+    photo = data_path("photos", FACE_PHOTO).read_bytes()
+    with_photo = await fake.send_guild_message("p", attachments=[(FACE_PHOTO, photo, "image/jpeg")])
+    without = await fake.send_guild_message("no photo here")
+    targets = [with_photo, without] * 3
+    sent = await asyncio.gather(*(fake.send_message_command(REVIEW_PHOTO_MENU, m) for m in targets))
+    for (_, token), target in zip(sent, targets, strict=True):
+        followup = await fake.wait_for_request(
+            "POST", f"/webhooks/{fake.APP_ID}/{token}", timeout=PHOTO_TIMEOUT
+        )
+        assert _flags(followup) & EPHEMERAL
+        expected = "Score" if target == with_photo else "no photo for me to review"
+        assert expected in _text_of(followup)
+
+
+async def test_the_new_native_forms_reach_the_core_as_their_chat_text(bot: RunningBot) -> None:
+    fake = bot.fake
+    for subcommand, options, text in (
+        ("timezone", {"zone": "Europe/Berlin"}, "timezone Europe/Berlin"),
+        ("opt", {"direction": "out"}, "opt out"),
+        ("snooze", {"reminder": 7, "duration": "2 weeks"}, "snooze 7 2 weeks"),
+        ("done", {}, "done"),
+        ("refresh-interval", {"interval": "18 months"}, "refresh interval 18 months"),
+    ):
+        _, token = await fake.send_slash_command(subcommand, options)
+        followup = await fake.wait_for_request("POST", f"/webhooks/{fake.APP_ID}/{token}")
+        assert _flags(followup) & EPHEMERAL, subcommand
+        assert bot.brain.incomings[-1].text == text
+    assert "Berlin" in _text_of(fake.requests_to("POST", "/webhooks/")[0])
