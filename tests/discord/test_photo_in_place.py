@@ -189,13 +189,14 @@ async def test_many_reviews_at_once_each_answer_their_own_interaction(bot: Runni
 
 async def test_the_new_native_forms_reach_the_core_as_their_chat_text(bot: RunningBot) -> None:
     fake = bot.fake
-    for subcommand, options, text in (
+    forms: list[tuple[str, dict[str, str | int], str]] = [
         ("timezone", {"zone": "Europe/Berlin"}, "timezone Europe/Berlin"),
         ("opt", {"direction": "out"}, "opt out"),
         ("snooze", {"reminder": 7, "duration": "2 weeks"}, "snooze 7 2 weeks"),
         ("done", {}, "done"),
         ("refresh-interval", {"interval": "18 months"}, "refresh interval 18 months"),
-    ):
+    ]
+    for subcommand, options, text in forms:
         _, token = await fake.send_slash_command(subcommand, options)
         followup = await fake.wait_for_request("POST", f"/webhooks/{fake.APP_ID}/{token}")
         assert _flags(followup) & EPHEMERAL, subcommand
