@@ -329,7 +329,7 @@ class DiscordBot:
         if url.startswith(discord.Asset.BASE):
             url = self.settings.cdn_url + url.removeprefix(discord.Asset.BASE)
         photo = await fetch_attachment(
-            url, filename="your Discord avatar.png", allowed=self.allowed_origins, content_type="image/png"
+            url, filename="discord-avatar.png", allowed=self.allowed_origins, content_type="image/png"
         )
         return ProfilePhoto(photo, where)
 

@@ -108,7 +108,7 @@ async def fetch_profile_photo(
         return ProfilePhoto(None, where)
     photo = await fetch_attachment(
         url,
-        filename="your Slack photo",
+        filename="slack-avatar.jpg",
         allowed=trusted_origins(SLACK_AVATAR_HOSTS, api_url),
         timeout_seconds=timeout_seconds,
     )

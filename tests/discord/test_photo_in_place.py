@@ -90,6 +90,8 @@ async def test_check_avatar_reviews_the_server_avatar_at_discord_sizes(bot: Runn
     followup = await fake.wait_for_request("POST", f"/webhooks/{fake.APP_ID}/{token}", timeout=PHOTO_TIMEOUT)
     assert _flags(followup) & EPHEMERAL
     assert "Discord" in _text_of(followup) and "Score" in _text_of(followup)
+    [crop] = [f for f in followup.files if f.filename.endswith("-crop.jpg")]
+    assert followup.json["embeds"][0]["image"]["url"] == f"attachment://{crop.filename}"
     [download] = fake.avatar_downloads
     assert download.startswith(f"/guilds/{fake.GUILD_ID}/users/{fake.USER_ID}/avatars/{server_hash}.png")
     assert "size=1024" in download
