@@ -263,7 +263,8 @@ class SlackListeners:
                 await self._upload_privately(reply.images, user)
 
     async def on_review_shortcut(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        """ "Review this photo" on a message: its images reviewed, for the person who used it only."""
+        """The message shortcut "Review this photo": that message's images reviewed, for the person who used
+        it only."""
         await ack()  # within Slack's 3 seconds; the download and the review come after
         user = str((body.get("user") or {}).get("id", ""))
         team = str((body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or "")
@@ -289,7 +290,12 @@ class SlackListeners:
             origin=Origin.SHORTCUT,
         )
         log.info("message shortcut", extra={"files": len(files)})
-        replies = await asyncio.to_thread(self.brain.handle, incoming)
+
+        async def interim(reply: Reply) -> None:
+            await self.post_privately([reply], channel=channel, thread=thread, user=user)
+
+        notify = on_loop(asyncio.get_running_loop(), interim)
+        replies = await asyncio.to_thread(self.brain.handle, incoming, notify)
         await self.post_privately(replies, channel=channel, thread=thread, user=user)
 
     async def post_privately(
