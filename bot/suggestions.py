@@ -7,6 +7,7 @@ bot/reminders/when.py, nothing else.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, tzinfo
 from zoneinfo import available_timezones
 
@@ -60,6 +61,12 @@ def timezone_suggestions(typed: str) -> list[Suggestion]:
         return [(zone, zone) for zone in ZONE_EXAMPLES]
     found = list(lookup_zone(text))
     needle = text.lower().replace(" ", "_")
-    found += sorted(zone for zone in available_timezones() if needle in zone.lower())
+    found += [zone for zone in _all_zones() if needle in zone.lower()]
     unique = list(dict.fromkeys(found))[:MAX_SUGGESTIONS]
     return [(zone, zone) for zone in unique]
+
+
+@functools.cache
+def _all_zones() -> tuple[str, ...]:
+    """The zone database's names, sorted; listed once (it reads hundreds of files)."""
+    return tuple(sorted(available_timezones()))
