@@ -122,6 +122,8 @@ class FakeSlackApi:
         self.files: dict[str, FakeFile] = {}
         self.socket_acks: list[Params] = []
         self.connection_acks: list[tuple[int, Params]] = []  # (connection number, ack), in arrival order
+        self.avatars: dict[str, bytes] = {}
+        self.avatar_downloads: list[tuple[str, str | None]] = []  # (path, Authorization header)
         self._scripts: dict[str, list[_Scripted]] = {}
         self._changed = asyncio.Condition()
         self._ts = itertools.count(1)
@@ -140,6 +142,7 @@ class FakeSlackApi:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_get("/files-pri/{key}/{name}", self._file)
+        app.router.add_get("/avatars/{key}", self._avatar)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_get("/link/", self._socket)
@@ -186,6 +189,27 @@ class FakeSlackApi:
         }
         self.users[user_id] = user
         return user
+
+    def set_avatar(self, user_id: str, data: bytes | None) -> None:
+        """The user's profile picture: `data` served as Slack serves an uploaded one (public URLs, sizes up
+        to image_original), or None for Slack's default avatar (Gravatar URLs, `is_custom_image` false)."""
+        profile = self.users[user_id]["profile"]
+        sizes = ("24", "32", "48", "72", "192", "512", "1024")
+        if data is None:
+            default = "https://a.slack-edge.com/df10d/img/avatars/ava_0010"
+            profile.update(
+                {
+                    f"image_{n}": f"https://secure.gravatar.com/avatar/0?s={n}&d={default}-{n}.png"
+                    for n in sizes
+                }
+            )
+            profile["is_custom_image"] = False
+            profile.pop("image_original", None)
+            return
+        self.avatars[user_id] = data
+        profile.update({f"image_{n}": f"{self.base}/avatars/{user_id}?s={n}" for n in sizes})
+        profile["image_original"] = f"{self.base}/avatars/{user_id}"
+        profile["is_custom_image"] = True
 
     def add_file(self, file_id: str, data: bytes, *, name: str, mimetype: str = "image/jpeg") -> Params:
         """Hosts a file and returns the file object Slack puts in a message event's `files`."""
@@ -479,6 +503,14 @@ class FakeSlackApi:
         if fake is None or fake.deleted:
             return web.Response(status=404, text="file not found")
         return web.Response(body=fake.data, content_type=fake.mimetype)
+
+    async def _avatar(self, request: web.Request) -> web.StreamResponse:
+        authorization = request.headers.get("Authorization")
+        await self._record(lambda: self.avatar_downloads.append((request.path_qs, authorization)))
+        data = self.avatars.get(request.match_info["key"])
+        if data is None:
+            return web.Response(status=404, text="not found")
+        return web.Response(body=data, content_type="image/jpeg")
 
     async def _upload(self, request: web.Request) -> web.Response:
         file_id = request.match_info["file_id"]
