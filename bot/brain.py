@@ -31,7 +31,7 @@ from bot.messages import (
     ReplyKind,
 )
 from bot.notify import Notify
-from bot.privacy import REVIEWS_OF_A_MESSAGE, answer_is_private, privately, review_is_private
+from bot.visibility import REVIEWS_OF_A_MESSAGE, answer_is_private, privately, review_is_private
 
 if TYPE_CHECKING:
     from bot.knowledge import KnowledgeBase

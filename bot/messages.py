@@ -42,7 +42,7 @@ class Attachment:
 
 
 class Origin(StrEnum):
-    """How the user reached the bot: it decides who may see the answer (`bot/privacy.py`)."""
+    """How the user reached the bot: it decides who may see the answer (`bot/visibility.py`)."""
 
     MESSAGE = "message"  # a DM, a mention in a channel, a console line
     SLASH = "slash"  # /headshot …
