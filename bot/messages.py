@@ -74,6 +74,8 @@ class ActionId(StrEnum):
     DECLINE = "decline"  # value: the question's id (no)
     UNDO = "undo"  # value: the change's id (only while it is the user's last one)
     REVIEW_PHOTO = "review_photo"  # offered when a new profile photo was noticed
+    ANSWER_GOOD = "answer_good"  # value: the answer's key and best passage ("<key>:<passage id>")
+    ANSWER_BAD = "answer_bad"
 
 
 class Status(StrEnum):

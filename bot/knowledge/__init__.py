@@ -186,7 +186,9 @@ class KnowledgeBase:
                 reason = self.data.reply("decline", "not_covered")
             if reading.foreign:
                 reason = f"{self.data.reply('decline', 'foreign')} {reason}"
-            return self._declined(ranked, reason, confidence=decision.confidence)
+            declined = self._declined(ranked, reason, confidence=decision.confidence)
+            declined.ranked = True
+            return declined
 
         note = self.data.reply("answer", "foreign_note") if reading.foreign else None
         quotes = compose(ranked, self._relevance(ranking, reading.text), other_side_wanted=weighs_sides)
@@ -207,6 +209,7 @@ class KnowledgeBase:
             parts=sections,
             note=note,
             corrections=reading.corrections,
+            ranked=True,
         )
 
     def _unranked(self) -> list[RankedPassage]:
@@ -241,6 +244,7 @@ class KnowledgeBase:
             confidence=decision.confidence,
             title=title,
             parts=sections,
+            ranked=True,
         )
 
     def _relevance(self, ranking: Ranking, text: str) -> Callable[[Passage], list[float]]:
