@@ -43,6 +43,10 @@ def test_the_counterpart_takes_third_place_and_the_first_two_stay() -> None:
     ranked = _ranking([0.5, 0.2, 0.15, 0.1, 0.05], ["guide", "guide", "guide", "studio", "studio"])
     result = with_counterpart(ranked, CENTROIDS, _unit(1, 0))
     assert [r.passage.id for r in result] == ["guide#0", "guide#1", "studio#4", "guide#2", "studio#3"]
+    scores = [r.score for r in result]
+    assert scores == sorted(
+        scores, reverse=True
+    )  # the ranking's order is kept: tied with the one it precedes
 
 
 def test_a_counterpart_the_ranking_barely_believes_in_stays_where_it_is() -> None:
