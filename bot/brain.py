@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot import metrics
+from bot import feedback, metrics
 from bot.clock import Clock, utc_now
 from bot.commands import PHOTO_PLATFORMS, TYPED_ACTIONS, help_reply, home_actions, match_command, typed_form
 from bot.config import Config
@@ -51,6 +51,7 @@ class Brain:
         self._knowledge: KnowledgeBase | None = None
         self._reminders: ReminderService | None = None
         self._local_events: LocalLedger | None = None
+        self._recent_answers = feedback.RecentAnswers()
 
     # --- components, built on first use so each command pays only for what it needs -------------
 
@@ -115,6 +116,10 @@ class Brain:
                 profile_photo=event.profile_photo,
             )
             return self.handle(incoming)
+        if event.action_id in feedback.VERDICTS:
+            replies = self.rate_button(event)
+            _log_handled("button handled", event.conversation, started, replies)
+            return replies
         try:
             handled = self.reminders.handle_action(event)
             replies = [error_reply("That button is no longer active.")] if handled is None else handled
@@ -212,8 +217,83 @@ class Brain:
     def answer(self, incoming: Incoming, question: str) -> list[Reply]:
         if not question.strip():
             return [Reply.plain("What would you like to know about headshots?", ReplyKind.HELP)]
-        answer = self.knowledge.ask(question, conversation_key=incoming.conversation.key())
-        return [self.knowledge.reply_for(answer)]
+        conversation = incoming.conversation
+        answer = self.knowledge.ask(question, conversation_key=conversation.key())
+        reply = self.knowledge.reply_for(answer)
+        rated = feedback.rated(question, answer, keep_text=self.config.kb_log_questions)
+        if rated is None:
+            return [reply]
+        self._recent_answers.remember(conversation.platform, conversation.user, rated)
+        if rated.reason is not None:
+            self._log_question(conversation, question, rated, rated.reason)
+        return [feedback.with_buttons(reply, rated)]
+
+    # --- 👍/👎 on answers -----------------------------------------------------------------------------
+
+    def rate_button(self, event: ActionEvent) -> list[Reply]:
+        parsed = feedback.parse_value(event.value)
+        if parsed is None:
+            return [error_reply("That button is no longer active.")]
+        key, passage = parsed
+        known = self._recent_answers.get(key)
+        item = known or feedback.Rated(key, passage, 0.0, None, top_passage=passage)
+        return self._rate(event.conversation, item, feedback.VERDICTS[ActionId(event.action_id)])
+
+    def rate_last(self, conversation: Conversation, verdict: feedback.Verdict) -> list[Reply]:
+        """A typed "good"/"bad": the person's last answer (from this process's memory)."""
+        item = self._recent_answers.last(conversation.platform, conversation.user)
+        if item is None:
+            return [
+                Reply.plain(
+                    "I have no recent answer of yours to rate. Ask me something first, then say “good” "
+                    "or “bad”.",
+                    ReplyKind.HELP,
+                    private=True,
+                )
+            ]
+        return self._rate(conversation, item, verdict)
+
+    def _rate(
+        self, conversation: Conversation, item: feedback.Rated, verdict: feedback.Verdict
+    ) -> list[Reply]:
+        try:
+            before = self.reminders.store.feedback.vote(
+                platform=conversation.platform,
+                workspace=conversation.workspace,
+                user=conversation.user,
+                answer_key=item.key,
+                verdict=verdict,
+                top_passage=item.quoted,
+                now=self.clock(),
+            )
+        except Exception as exc:
+            return [self._failure_reply(exc, "recording a vote")]
+        if verdict == "down" and before != "down" and item.question:
+            self._log_question(conversation, item.question, item, "voted_down")
+        return [feedback.acknowledgement(verdict, before)]
+
+    def _log_question(
+        self, conversation: Conversation, question: str, item: feedback.Rated, reason: feedback.Reason
+    ) -> None:
+        """Keeps the question's text for `headshot kb misses`, only while the operator logs questions; a
+        store that cannot take it never costs the person their answer."""
+        if not self.config.kb_log_questions or not question.strip():
+            return
+        try:
+            self.reminders.store.feedback.log_question(
+                platform=conversation.platform,
+                workspace=conversation.workspace,
+                user=conversation.user,
+                question=question,
+                reason=reason,
+                answer_key=item.key,
+                top_passage=item.top_passage,
+                score=item.score,
+                now=self.clock(),
+                keep_days=self.config.kb_log_days,
+            )
+        except Exception as exc:
+            log.warning("a question could not be logged", extra={"error_type": type(exc).__name__})
 
     def photo_hint(self) -> Reply:
         platforms = ", ".join(f"“for {name}”" for name in PHOTO_PLATFORMS)

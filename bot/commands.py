@@ -102,6 +102,15 @@ def _ask(brain: Brain, invocation: Invocation) -> list[Reply]:
     return brain.answer(invocation.incoming, _ASK_WORD.sub("", invocation.incoming.text, count=1))
 
 
+def _rate(brain: Brain, invocation: Invocation) -> list[Reply]:
+    good = invocation.match.group("verdict") in GOOD_WORDS
+    return brain.rate_last(invocation.incoming.conversation, "up" if good else "down")
+
+
+GOOD_WORDS = frozenset({"good", "👍", ":+1:", ":thumbsup:"})
+_RATING = re.compile(r"^(?P<verdict>good|bad|👍|👎|:\+1:|:-1:|:thumbsup:|:thumbsdown:)(?: answer)?$")
+
+
 def _check_without_photo(brain: Brain, invocation: Invocation) -> list[Reply]:
     return [brain.photo_hint()]
 
@@ -142,6 +151,14 @@ COMMANDS: tuple[ChatCommand, ...] = (
             private=False,
             user_install=True,
         ),
+        section="Ask",
+    ),
+    ChatCommand(
+        "good / bad",
+        _RATING,
+        _rate,
+        "good / bad",
+        "rate my last answer (the same as its 👍/👎 buttons); a second vote replaces the first",
         section="Ask",
     ),
     ChatCommand(
@@ -449,6 +466,10 @@ def typed_form(action: Action) -> str:
             return "reminders"
         case ActionId.SHOW_HELP:
             return "help"
+        case ActionId.ANSWER_GOOD:
+            return "good"
+        case ActionId.ANSWER_BAD:
+            return "bad"
     return action.label
 
 

@@ -52,6 +52,13 @@ CORE_SETTINGS: tuple[Setting, ...] = (
         "refused before decoding",
         "256",
     ),
+    Setting(
+        "HEADSHOT_KB_LOG_QUESTIONS",
+        "`on`: keep the texts of questions the bot declined, was unsure about or got a 👎 for, for "
+        "`headshot kb misses` (vote counts are always kept, without any text)",
+        "off",
+    ),
+    Setting("HEADSHOT_KB_LOG_DAYS", "days a logged question is kept before it is deleted", "30"),
 )
 
 
@@ -70,6 +77,8 @@ class Config:
     metrics_port: int | None = None  # /metrics; None: no metrics
     photo_workers: int | None = None  # photo analyses at once; None: one per CPU core
     photo_memory_mb: int | None = None  # decode memory those analyses share; None: bot.photo.work's default
+    kb_log_questions: bool = False  # keep the texts of badly served questions (HEADSHOT_KB_LOG_QUESTIONS)
+    kb_log_days: int = 30  # how long they are kept
     # Every variable the process sees (.env merged under the environment), for the adapters' own settings.
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -118,6 +127,8 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv_path: Path |
         metrics_port=_port(environ, "HEADSHOT_METRICS_PORT"),
         photo_workers=photo_workers,
         photo_memory_mb=photo_memory_mb,
+        kb_log_questions=_switch(setting(environ, "HEADSHOT_KB_LOG_QUESTIONS"), "HEADSHOT_KB_LOG_QUESTIONS"),
+        kb_log_days=_positive_int(setting(environ, "HEADSHOT_KB_LOG_DAYS"), "HEADSHOT_KB_LOG_DAYS") or 30,
         environ=dict(environ),
     )
 
@@ -141,6 +152,18 @@ def _positive_int(text: str | None, name: str) -> int | None:
     if value < 1:
         raise ConfigError(f"{name} must be at least 1, not {value}")
     return value
+
+
+_ON = frozenset({"on", "true", "yes", "1"})
+_OFF = frozenset({"off", "false", "no", "0"})
+
+
+def _switch(text: str | None, name: str) -> bool:
+    if text is None:
+        return False
+    if text.lower() in _ON | _OFF:
+        return text.lower() in _ON
+    raise ConfigError(f"{name} must be on or off, not {text!r}")
 
 
 class ConfigError(ValueError):

@@ -103,6 +103,8 @@ class ActionId(StrEnum):
     REVIEW_PHOTO = "review_photo"  # offered when a new profile photo was noticed
     LIST_REMINDERS = "list_reminders"  # the home view's "My reminders"
     SHOW_HELP = "show_help"  # the home view's "Help"
+    ANSWER_GOOD = "answer_good"  # value: the answer's key and best passage ("<key>:<passage id>")
+    ANSWER_BAD = "answer_bad"
 
 
 class Status(StrEnum):

@@ -18,6 +18,7 @@ from tests.conftest import PROJECT_ROOT
 EXAMPLES = {
     "help": "Help!",
     "ask": "ask: how much does a studio session cost?",
+    "good / bad": "Good!",
     "check": "check for linkedin",
     "check-avatar": "Check my current profile photo for LinkedIn",
     "remind": "please remind me in 18 months to update my photo",

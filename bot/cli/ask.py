@@ -13,6 +13,8 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterable
+from datetime import timedelta
+from pathlib import Path
 
 from bot.knowledge.data import fatal
 from bot.knowledge.documents import KnowledgeError, metadata_problems
@@ -44,6 +46,25 @@ def register_kb(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     kb_sub.add_parser(
         "stats", help="documents, passages, bank questions per document, decline topics, intents"
     ).set_defaults(func=run_kb_stats)
+    misses = kb_sub.add_parser(
+        "misses",
+        help="the logged questions the bot declined, was unsure about or got a 👎 for, and 👍/👎 per passage",
+    )
+    misses.add_argument("--json", action="store_true", help="print one JSON object")
+    misses.add_argument(
+        "--days", type=_days, default=None, metavar="N", help="only the last N days (default: all kept)"
+    )
+    misses.set_defaults(func=run_kb_misses)
+
+
+def _days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--days takes a whole number of days, not {text!r}") from None
+    if days < 1:
+        raise argparse.ArgumentTypeError("--days must be at least 1")
+    return days
 
 
 def run_ask(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -130,3 +151,72 @@ def run_kb_stats(args: argparse.Namespace, runtime: Runtime) -> int:
         if without:
             print(f"    passages without bank questions: {without}")
     return 0
+
+
+def run_kb_misses(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Deletes what is past HEADSHOT_KB_LOG_DAYS, then lists the rest and the vote counts."""
+    config = runtime.config
+    now = runtime.clock()
+    try:
+        store = runtime.brain.reminders.store.feedback
+        purged = store.purge_log(before=now - timedelta(days=config.kb_log_days))
+        questions = store.logged(since=now - timedelta(days=args.days or config.kb_log_days))
+        votes = store.passage_votes()
+    except Exception as exc:  # an unreachable store: one line, never a traceback
+        print(f"headshot: the store cannot be read ({type(exc).__name__}: {str(exc)[:200]})", file=sys.stderr)
+        return 2
+    starts = _passage_starts(config.knowledge_dir)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "logging": config.kb_log_questions,
+                    "retention_days": config.kb_log_days,
+                    "deleted": purged,
+                    "questions": [
+                        {
+                            "question": q.question,
+                            "reason": q.reason,
+                            "top_passage": q.top_passage,
+                            "score": None if q.score is None else round(q.score, 4),
+                            "count": q.count,
+                            "last_seen": q.last_seen.isoformat(),
+                        }
+                        for q in questions
+                    ],
+                    "passages": [
+                        {"passage": v.passage, "start": starts.get(v.passage, ""), "up": v.up, "down": v.down}
+                        for v in votes
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
+        return 0
+    state = "on" if config.kb_log_questions else "off (set HEADSHOT_KB_LOG_QUESTIONS=on to keep them)"
+    print(f"question log: {state}; kept {config.kb_log_days} days; {purged} older deleted now")
+    print(f"logged questions ({len(questions)}):" if questions else "logged questions: none")
+    for q in questions:
+        score = "-" if q.score is None else f"{q.score:.2f}"
+        print(f"  {q.count:>3}× {q.reason:<10} score {score:<5} {q.top_passage or '-'}  {q.question}")
+    print(f"votes per passage ({len(votes)}):" if votes else "votes per passage: none yet")
+    for v in votes:
+        print(f"  👍 {v.up:>3}  👎 {v.down:>3}  {v.passage}  {starts.get(v.passage, '')}")
+    return 0
+
+
+def _passage_starts(directory: Path) -> dict[str, str]:
+    """Each passage's first words, so an operator sees which passage an id is (no model is loaded)."""
+    from bot.knowledge.documents import load_documents
+    from bot.knowledge.passages import passages_of
+
+    try:
+        documents = load_documents(directory)
+    except KnowledgeError:
+        return {}
+    starts: dict[str, str] = {}
+    for document in documents:
+        for passage in passages_of(document):
+            text = " ".join(passage.text.split())
+            starts[passage.id] = text if len(text) <= 60 else text[:59] + "…"
+    return starts

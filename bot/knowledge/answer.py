@@ -60,6 +60,7 @@ class Answer:
     parts: list[Part] = field(default_factory=list)  # what the reply shows, before its title and sources
     note: str | None = None
     corrections: tuple[tuple[str, str], ...] = ()
+    ranked: bool = False  # the question went through the ranking (not a guard, a greeting or an injection)
 
     @property
     def declined(self) -> bool:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.messages import Conversation
 from bot.reminders.database import DEFAULT_BUSY_TIMEOUT_MS, create_store_engine, migrate, read_transaction
+from bot.reminders.feedback import FeedbackStore
 from bot.reminders.ledger import EventLedger
 from bot.reminders.models import (
     ACTIVE_STATUSES,
@@ -219,6 +220,7 @@ class ReminderStore:
         if migrate_on_open:
             migrate(self.engine)
         self.events = EventLedger(self.engine)  # the platform deliveries some process has taken
+        self.feedback = FeedbackStore(self.engine)  # 👍/👎 on answers, the operator's question log
 
     @property
     def dialect(self) -> str:
@@ -931,6 +933,7 @@ class ReminderStore:
                 confirmations_table,
                 offers_table,
                 events_table,
+                *self.feedback.tables(),
             ):
                 connection.execute(delete(table))
 
