@@ -134,6 +134,7 @@ def test_a_slash_form_becomes_text_its_command_reads(name: str, values: dict[str
 
 
 def test_every_slash_form_of_a_chat_command_exists_on_discord_and_slack() -> None:
-    """The chat commands people use day to day all have a native form (yes / no is a question's answer)."""
+    """The chat commands people use day to day all have a native form (yes / no answers the bot's question
+    and good / bad rates its last answer: both have buttons on the message itself)."""
     without = {c.name for c in COMMANDS if c.slash is None}
-    assert without == {"yes / no"}
+    assert without == {"yes / no", "good / bad"}
