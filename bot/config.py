@@ -52,6 +52,12 @@ CORE_SETTINGS: tuple[Setting, ...] = (
         "refused before decoding",
         "256",
     ),
+    Setting(
+        "HEADSHOT_RETENTION_DAYS",
+        "days after which delivered, cancelled and failed reminders, photo sightings, answer feedback, "
+        "logged questions and answered confirmations are deleted (PRIVACY.md)",
+        "90",
+    ),
 )
 
 
@@ -70,6 +76,7 @@ class Config:
     metrics_port: int | None = None  # /metrics; None: no metrics
     photo_workers: int | None = None  # photo analyses at once; None: one per CPU core
     photo_memory_mb: int | None = None  # decode memory those analyses share; None: bot.photo.work's default
+    retention_days: int = 90  # finished reminders, sightings, feedback... are deleted after this many days
     # Every variable the process sees (.env merged under the environment), for the adapters' own settings.
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -108,6 +115,7 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv_path: Path |
     knowledge = setting(environ, "HEADSHOT_KNOWLEDGE_DIR")
     photo_workers = _positive_int(setting(environ, "HEADSHOT_PHOTO_WORKERS"), "HEADSHOT_PHOTO_WORKERS")
     photo_memory_mb = _positive_int(setting(environ, "HEADSHOT_PHOTO_MEMORY_MB"), "HEADSHOT_PHOTO_MEMORY_MB")
+    retention_days = _positive_int(setting(environ, "HEADSHOT_RETENTION_DAYS"), "HEADSHOT_RETENTION_DAYS")
     return Config(
         database_url=setting(environ, "HEADSHOT_DATABASE_URL") or _default_database_url(),
         knowledge_dir=Path(knowledge) if knowledge else BUNDLED_KNOWLEDGE_DIR,
@@ -118,6 +126,7 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv_path: Path |
         metrics_port=_port(environ, "HEADSHOT_METRICS_PORT"),
         photo_workers=photo_workers,
         photo_memory_mb=photo_memory_mb,
+        retention_days=retention_days or 90,
         environ=dict(environ),
     )
 
