@@ -178,7 +178,7 @@ class Scheduler:
         """Ticks until `stopping` is set; then finishes the delivery in hand and releases unstarted claims."""
         while not stopping.is_set():
             try:
-                delivered = await self._tick(None, stopping)
+                delivered = await self._tick(None, stopping, retention=True)
                 if delivered:
                     log.info("delivered %d reminders", delivered)
                 metrics.scheduler_ticked(self.tick_lag)
@@ -197,22 +197,29 @@ class Scheduler:
 
     # --- one tick -------------------------------------------------------------------------------------
 
-    async def _tick(self, fixed_now: datetime | None, stopping: asyncio.Event | None) -> int:
+    async def _tick(
+        self, fixed_now: datetime | None, stopping: asyncio.Event | None, *, retention: bool = False
+    ) -> int:
         """`fixed_now` pretends the time (run-due --now, tests); None reads the clock as the tick goes on."""
         marks = _DeliveredMarks(self)
         self.tick_lag = 0.0
         try:
-            return await self._claim_and_deliver(fixed_now, stopping, marks)
+            return await self._claim_and_deliver(fixed_now, stopping, marks, retention=retention)
         finally:
             await marks.drain()
 
     async def _claim_and_deliver(
-        self, fixed_now: datetime | None, stopping: asyncio.Event | None, marks: _DeliveredMarks
+        self,
+        fixed_now: datetime | None,
+        stopping: asyncio.Event | None,
+        marks: _DeliveredMarks,
+        *,
+        retention: bool,
     ) -> int:
         delivered = 0
         zone_cache: dict[tuple[str, str, str], ZoneInfo | None] = {}
         await self._recover_stalled_claims(fixed_now or self.service.clock())
-        await self._housekeeping(fixed_now or self.service.clock())
+        await self._housekeeping(fixed_now or self.service.clock(), retention=retention)
         while stopping is None or not stopping.is_set():
             now = fixed_now or self.service.clock()
             held_until = now + self.lease
@@ -267,15 +274,16 @@ class Scheduler:
         if expired:
             log.warning("took back %d reminders whose claim lease ran out", expired)
 
-    async def _housekeeping(self, now: datetime) -> None:
+    async def _housekeeping(self, now: datetime, *, retention: bool) -> None:
         """Purges the workspaces whose grace period ran out, learns which are gone (nothing is delivered
-        there), and at most once an hour deletes what is past the retention period, in small batches."""
+        there), and (the running scheduler, not a one-shot `run-due`) at most once an hour deletes what is
+        past the retention period, in small batches."""
         engine = self.store.engine
         purged = await self._write(privacy.purge_departed, engine, now=now)
         if purged:
             log.info("purged the data of %d workspaces the bot left", len(purged))
         self._departed = await asyncio.to_thread(privacy.departed, engine)
-        if self._next_retention is None or now >= self._next_retention:
+        if retention and (self._next_retention is None or now >= self._next_retention):
             self._next_retention = now + RETENTION_EVERY
             deleted = await asyncio.to_thread(
                 privacy.purge_expired, engine, now=now, retention_days=self.service.retention_days

@@ -62,6 +62,9 @@ async def test_handshake_discovers_the_gateway_and_registers_the_slash_commands(
         "postpone",
         "move",
         "undo",
+        "suggestions",
+        "my-data",
+        "forget-me",
         "help",
         "admin",
     }
@@ -76,7 +79,7 @@ async def test_handshake_discovers_the_gateway_and_registers_the_slash_commands(
         "github",
         "generic",
     ]
-    assert [o["name"] for o in subcommands["admin"]["options"]] == ["track-photos"]
+    assert [o["name"] for o in subcommands["admin"]["options"]] == ["track-photos", "report"]
     (identify,) = fake.identifies
     assert identify["intents"] & INTENT_MESSAGE_CONTENT
     assert identify["intents"] & INTENT_GUILD_MEMBERS
