@@ -47,3 +47,22 @@ async def test_an_unavailable_server_gets_a_grace_period(fake: FakeDiscord, bot:
     await fake.dispatch("GUILD_CREATE", fake.guild_payload(), guild_id=fake.GUILD_ID)
     await _until(lambda: privacy.departed(store.engine) == set())
     assert [r.workspace for r in store.list_all()] == [fake.GUILD_ID]
+
+
+async def test_my_data_arrives_as_a_json_attachment_in_the_dm(fake: FakeDiscord, bot: RunningBot) -> None:
+    import json
+
+    await fake.wait_until_ready()
+    await fake.send_dm("timezone Tokyo")
+    dm = f"/channels/{fake.dm_channel_id(fake.USER_ID)}/messages"
+    await fake.wait_for_request("POST", dm)
+    await fake.send_mention("my data")  # asked in the server: the file still goes privately, to the DM
+    async with asyncio.timeout(10):
+        while not [r for r in fake.requests_to("POST", dm) if r.files]:
+            await asyncio.sleep(0.02)
+    [reply] = [r for r in fake.requests_to("POST", dm) if r.files]
+    [file] = reply.files
+    assert file.filename.endswith(".json")
+    data = json.loads(file.data)
+    assert data["user"] == fake.USER_ID
+    assert data["tables"]["user_preferences"][0]["timezone"] == "Asia/Tokyo"

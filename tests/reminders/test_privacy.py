@@ -282,3 +282,75 @@ async def test_the_running_scheduler_applies_retention(service: ReminderService,
     scheduler = Scheduler(service, SenderRegistry(), tick_seconds=0.01, on_tick=stopping.set)
     await asyncio.wait_for(scheduler.run(stopping), 10)
     assert store.list_all() == []
+
+
+async def test_an_upgraded_admin_enabled_workspace_messages_nobody(fresh_database_url: str) -> None:
+    """Migration 0007 asks nobody: people with preferences from before it are not opted in, so an
+    admin-enabled workspace sends no suggestion until someone says "suggestions on"."""
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+    from sqlalchemy import text
+
+    from bot.reminders.database import MIGRATIONS_DIR, create_store_engine
+    from tests.reminders.conftest import START
+
+    engine = create_store_engine(fresh_database_url)
+    with engine.begin() as connection:
+        config = AlembicConfig()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0006")
+        connection.execute(
+            text(
+                'INSERT INTO user_preferences (platform, "user", timezone, suggestions_opted_out) '
+                "VALUES ('slack', 'u1', 'Europe/Berlin', false)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO workspace_settings (platform, workspace, photo_tracking, refresh_interval_months) "
+                "VALUES ('slack', 'T1', true, 12)"
+            )
+        )
+    engine.dispose()
+    clock = FakeClock(START)
+    service = ReminderService(fresh_database_url, clock=clock)
+    try:
+        assert service.store.preferences("slack", "u1").suggestions_opted_in is False
+        sender = RecordingSender()
+        senders = SenderRegistry()
+        senders.register("slack", sender)
+        _stale_sightings(service, clock, ["u1", "u2"])
+        await Scheduler(service, senders).run_due(clock())
+        assert sender.deliveries == [] and service.store.list_all() == []
+    finally:
+        service.close()
+
+
+async def test_retention_runs_beside_deliveries_without_holding_them_up(
+    service: ReminderService, clock: FakeClock
+) -> None:
+    """1,200 expired rows are deleted in batches while the scheduler delivers: both finish, nothing lost."""
+    import asyncio
+
+    store = service.store
+    start = clock()
+    old = [NewReminder("slack", "T1", "", f"old{i}", "old", start) for i in range(1200)]
+    store.bulk_add(old, now=start)
+    with store.engine.begin() as connection:
+        from bot.reminders.models import Reminder
+
+        connection.execute(Reminder.__table__.update().values(status="delivered"))  # type: ignore[attr-defined]
+    clock.advance(timedelta(days=100))
+    due = [
+        store.add(NewReminder("slack", "T1", "", f"due{i}", "now", clock()), now=clock()) for i in range(50)
+    ]
+    sender = RecordingSender()
+    senders = SenderRegistry()
+    senders.register("slack", sender)
+    purge = asyncio.to_thread(privacy.purge_expired, store.engine, now=clock(), retention_days=90)
+    deleted, delivered = await asyncio.gather(
+        purge, Scheduler(service, senders, batch_size=10).run_due(clock())
+    )
+    assert deleted == {"reminders": 1200}
+    assert delivered == 50 and sorted(sender.delivered_ids) == sorted(r.id for r in due)
