@@ -308,8 +308,8 @@ async def test_an_upgraded_admin_enabled_workspace_messages_nobody(fresh_databas
         )
         connection.execute(
             text(
-                "INSERT INTO workspace_settings (platform, workspace, photo_tracking, refresh_interval_months) "
-                "VALUES ('slack', 'T1', true, 12)"
+                "INSERT INTO workspace_settings (platform, workspace, photo_tracking, "
+                "refresh_interval_months) VALUES ('slack', 'T1', true, 12)"
             )
         )
     engine.dispose()
