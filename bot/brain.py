@@ -11,23 +11,27 @@ import re
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot import metrics
 from bot.clock import Clock, utc_now
-from bot.commands import PHOTO_PLATFORMS, help_reply, match_command, typed_form
+from bot.commands import PHOTO_PLATFORMS, TYPED_ACTIONS, help_reply, home_actions, match_command, typed_form
 from bot.config import Config
 from bot.messages import (
     Action,
     ActionEvent,
     ActionId,
     Attachment,
+    Buttons,
     Conversation,
     Incoming,
+    Origin,
     Reply,
     ReplyKind,
 )
 from bot.notify import Notify
+from bot.visibility import REVIEWS_OF_A_MESSAGE, answer_is_private, privately, review_is_private
 
 if TYPE_CHECKING:
     from bot.knowledge import KnowledgeBase
@@ -90,6 +94,8 @@ class Brain:
             replies = self._route(incoming, notify)
         except Exception as exc:  # a user never sees a traceback
             replies = [self._failure_reply(exc, "handling a message")]
+        if answer_is_private(incoming):
+            replies = privately(replies)
         _log_handled("message handled", incoming.conversation, started, replies)
         metrics.message_handled(
             incoming.conversation.platform,
@@ -101,10 +107,14 @@ class Brain:
 
     def handle_action(self, event: ActionEvent) -> list[Reply]:
         started = time.perf_counter()
-        if event.action_id == ActionId.REVIEW_PHOTO:
+        if event.action_id in TYPED_ACTIONS:
             # The button does what its typed form does ("check my avatar"), on every platform.
             incoming = Incoming(
-                event.conversation, typed_form(Action("", ActionId.REVIEW_PHOTO, event.value))
+                event.conversation,
+                typed_form(Action("", ActionId(event.action_id), event.value)),
+                user_timezone=event.user_timezone,
+                origin=Origin.BUTTON,
+                profile_photo=event.profile_photo,
             )
             return self.handle(incoming)
         try:
@@ -116,11 +126,34 @@ class Brain:
         return replies
 
     def home(self, conversation: Conversation) -> list[Reply]:
-        """What a user's home view shows (Slack App Home): their reminders and how to use the bot."""
+        """What a user's home view shows (Slack App Home): the common actions as buttons, their reminders
+        and how to use the bot."""
+        actions = Reply(ReplyKind.HELP, (Buttons(home_actions()),))
         try:
-            return [*self.reminders.list_replies(conversation), help_reply()]
+            return [actions, *self.reminders.list_replies(conversation), help_reply()]
         except Exception as exc:
-            return [self._failure_reply(exc, "building the home view"), help_reply()]
+            return [actions, self._failure_reply(exc, "building the home view"), help_reply()]
+
+    def suggest(
+        self,
+        kind: str,
+        typed: str,
+        conversation: Conversation,
+        *,
+        reported_zone: str | None = None,
+        locale: str | None = None,
+    ) -> list[tuple[str, str]]:
+        """Autocomplete for an option (`Option.autocomplete`): (label, value) pairs; never raises."""
+        from bot.suggestions import timezone_suggestions, when_suggestions
+
+        try:
+            if kind == "timezone":
+                return timezone_suggestions(typed)
+            zone = self.reminders.zone_for(conversation, reported_zone)
+            return when_suggestions(typed, now=self.clock(), zone=zone, locale=locale)
+        except Exception as exc:
+            log.warning("autocomplete failed", extra={"kind": kind, "error_type": type(exc).__name__})
+            return []
 
     def record_avatar_sightings(
         self, platform: str, workspace: str, sightings: Sequence[AvatarSighting]
@@ -173,6 +206,8 @@ class Brain:
 
     def _route(self, incoming: Incoming, notify: Notify | None = None) -> list[Reply]:
         text = incoming.text.strip()
+        if incoming.origin in REVIEWS_OF_A_MESSAGE:
+            return self._review_message(incoming, text, notify)
         if incoming.attachments:
             return self._check(incoming, text, notify)
         if not text:
@@ -200,7 +235,56 @@ class Brain:
             ReplyKind.HELP,
         )
 
+    def _review_message(self, incoming: Incoming, text: str, notify: Notify | None) -> list[Reply]:
+        """A message someone pointed at (a shortcut, a context menu): its images are reviewed; its other
+        files are left alone, and a message with no image at all gets a short explanation."""
+        photos = tuple(a for a in incoming.attachments if may_be_photo(a))
+        if not photos:
+            return [
+                Reply.plain(
+                    "That message has no photo for me to review: I look at the images attached to it "
+                    "(JPEG, PNG, WebP or HEIC). Use it on a message with a photo, or send me the photo.",
+                    ReplyKind.HELP,
+                    private=True,
+                )
+            ]
+        return self._check(replace(incoming, attachments=photos), text, notify)
+
+    def check_profile_photo(self, incoming: Incoming, platform: str | None = None) -> list[Reply]:
+        """“check my avatar”: the profile photo the adapter fetched, at the platform's sizes (or those of
+        the platform named), privately."""
+        found = incoming.profile_photo
+        where = (found.where if found else "") or "here"
+        if found is None:
+            return [
+                error_reply(
+                    "I can’t see a profile photo here. In Slack or Discord, “check my avatar” reviews the "
+                    "photo people see; here, send me the photo (check PATH)."
+                )
+            ]
+        if found.photo is None:
+            return [
+                Reply.plain(
+                    f"You don’t have a profile photo {where} yet: people see the default avatar. "
+                    "Upload a photo of yourself, then ask me again — or send me the photo you have in mind "
+                    "and I’ll check it first.",
+                    ReplyKind.CHECK,
+                    private=True,
+                )
+            ]
+        platform_name = platform or incoming.conversation.platform
+        checked = replace(
+            incoming,
+            text=f"for {platform_name}" if platform_name in PHOTO_PLATFORMS else "",
+            attachments=(found.photo,),
+        )
+        return self._check(checked, checked.text)
+
     def _check(self, incoming: Incoming, text: str, notify: Notify | None = None) -> list[Reply]:
+        replies = self._check_photos(incoming, text, notify)
+        return privately(replies) if review_is_private(incoming) else replies
+
+    def _check_photos(self, incoming: Incoming, text: str, notify: Notify | None = None) -> list[Reply]:
         from bot.photo.review import review_attachments
         from bot.photo.work import configure_photo_work
 
@@ -272,3 +356,10 @@ def queued_reply(photos: int) -> Reply:
 
 def error_reply(message: str) -> Reply:
     return Reply.plain(message, ReplyKind.ERROR, private=True)
+
+
+def may_be_photo(attachment: Attachment) -> bool:
+    """Whether a file of a message is one to review: an image, or a file nothing is known about."""
+    from bot.attachments import not_an_image_problem
+
+    return not_an_image_problem(attachment.filename, attachment.content_type) is None

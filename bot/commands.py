@@ -49,6 +49,9 @@ class SlashForm:
     options: tuple[Option, ...] = ()
     private: bool = True  # the answer is visible to the person who asked only
     group: str | None = None
+    # Offered where the bot is installed by a user, not a server (Discord DMs, servers without the bot):
+    # only what needs neither the server nor the reminder store's workspace.
+    user_install: bool = False
 
     def chat_text(self, values: Mapping[str, object]) -> str:
         """The message a user could have typed for these option values (a photo travels separately)."""
@@ -103,6 +106,10 @@ def _check_without_photo(brain: Brain, invocation: Invocation) -> list[Reply]:
     return [brain.photo_hint()]
 
 
+def _check_avatar(brain: Brain, invocation: Invocation) -> list[Reply]:
+    return brain.check_profile_photo(invocation.incoming, invocation.match.group("platform"))
+
+
 def _help(brain: Brain, invocation: Invocation) -> list[Reply]:
     return [help_reply()]
 
@@ -117,7 +124,7 @@ COMMANDS: tuple[ChatCommand, ...] = (
         _help,
         "help",
         "this message",
-        slash=SlashForm("help", "What the bot can do", "help"),
+        slash=SlashForm("help", "What the bot can do", "help", user_install=True),
         section="Help",
     ),
     ChatCommand(
@@ -133,8 +140,37 @@ COMMANDS: tuple[ChatCommand, ...] = (
             "ask",
             (Option("question", "e.g. are AI headshots ok for LinkedIn?"),),
             private=False,
+            user_install=True,
         ),
         section="Ask",
+    ),
+    ChatCommand(
+        "check-avatar",
+        re.compile(
+            r"^(?:check-avatar|(?:check|review|rate|analy[sz]e|look at)\s+(?:my\s+)?(?:current\s+|live\s+)?"
+            r"(?:avatar|pfp|profile\s+(?:photo|picture|pic|image)|current\s+(?:photo|picture)))"
+            r"(?:\s+for\s+(?P<platform>" + "|".join(PHOTO_PLATFORMS) + r"))?$"
+        ),
+        _check_avatar,
+        "check my avatar (optionally “for linkedin” …)",
+        "I review the profile photo people see on this platform now, at its sizes; only you see the answer",
+        slash=SlashForm(
+            "check-avatar",
+            "Check your current profile photo, as others see it (only you see the answer)",
+            "check my avatar",
+            (
+                Option(
+                    "platform",
+                    "check it for another platform's sizes",
+                    kind="choice",
+                    required=False,
+                    prefix="for ",
+                    choices=tuple((PLATFORMS[name].label, name) for name in PHOTO_PLATFORMS),
+                ),
+            ),
+            user_install=True,
+        ),
+        section="Photos",
     ),
     ChatCommand(
         "check",
@@ -158,7 +194,6 @@ COMMANDS: tuple[ChatCommand, ...] = (
                     choices=tuple((PLATFORMS[name].label, name) for name in (*PHOTO_PLATFORMS, "generic")),
                 ),
             ),
-            private=False,
         ),
         section="Photos",
     ),
@@ -172,7 +207,14 @@ COMMANDS: tuple[ChatCommand, ...] = (
             "remind",
             "Remind me to refresh my headshot",
             "remind me",
-            (Option("when", "e.g. in 18 months, next year, on 2027-03-01, every year", max_length=200),),
+            (
+                Option(
+                    "when",
+                    "e.g. in 18 months, next year, on 2027-03-01, every year",
+                    max_length=200,
+                    autocomplete="when",
+                ),
+            ),
         ),
     ),
     ChatCommand(
@@ -217,6 +259,15 @@ COMMANDS: tuple[ChatCommand, ...] = (
         _reminder("snooze"),
         "snooze N 1 month",
         "postpone reminder N",
+        slash=SlashForm(
+            "snooze",
+            "Snooze one of your reminders (from now)",
+            "snooze",
+            (
+                Option("reminder", "its number", kind="number"),
+                Option("duration", "e.g. 1 month, 2 weeks (default a month)", required=False, max_length=200),
+            ),
+        ),
     ),
     ChatCommand(
         "postpone",
@@ -247,7 +298,11 @@ COMMANDS: tuple[ChatCommand, ...] = (
             (
                 Option("reminder", "its number", kind="number"),
                 Option(
-                    "when", "e.g. next spring, 15 january, tomorrow at 10am", prefix="to ", max_length=200
+                    "when",
+                    "e.g. next spring, 15 january, tomorrow at 10am",
+                    prefix="to ",
+                    max_length=200,
+                    autocomplete="when",
                 ),
             ),
         ),
@@ -259,6 +314,9 @@ COMMANDS: tuple[ChatCommand, ...] = (
         "done",
         "you updated your photo: I close your pending refresh reminders and remind you again in a year "
         "or two",
+        slash=SlashForm(
+            "done", "I updated my photo: close my refresh reminders, remind me again later", "done"
+        ),
     ),
     ChatCommand(
         "undo",
@@ -277,10 +335,17 @@ COMMANDS: tuple[ChatCommand, ...] = (
         "allow (or stop) messages I send unasked: a refresh suggestion when your photo gets old, an offer to "
         "review a new one; off until you turn them on",
         slash=SlashForm(
-            "suggestions",
-            "Allow or stop refresh suggestions about your profile photo",
-            "suggestions",
-            (Option("state", "on or off", kind="choice", choices=(("on", "on"), ("off", "off"))),),
+            "opt",
+            "Allow (in) or stop (out) photo-refresh suggestions; off until you opt in",
+            "opt",
+            (
+                Option(
+                    "direction",
+                    "out: no more suggestions; in: allow them",
+                    kind="choice",
+                    choices=(("out (no suggestions)", "out"), ("in (allow suggestions)", "in")),
+                ),
+            ),
         ),
     ),
     ChatCommand(
@@ -307,6 +372,12 @@ COMMANDS: tuple[ChatCommand, ...] = (
         _reminder("timezone"),
         "timezone Europe/Berlin",
         "the zone whose daytime reminders arrive in",
+        slash=SlashForm(
+            "timezone",
+            "Set the time zone your reminders arrive in (daytime there)",
+            "timezone",
+            (Option("zone", "e.g. Europe/Berlin, New York, PST", max_length=100, autocomplete="timezone"),),
+        ),
     ),
     ChatCommand(
         "refresh interval",
@@ -314,6 +385,12 @@ COMMANDS: tuple[ChatCommand, ...] = (
         _reminder("refresh interval"),
         "refresh interval 18 months",
         "how long after “done” your next reminder comes",
+        slash=SlashForm(
+            "refresh-interval",
+            "How long after “done” your next refresh reminder comes",
+            "refresh interval",
+            (Option("interval", "e.g. 18 months, 2 years", max_length=100),),
+        ),
     ),
     ChatCommand(
         "admin track-photos",
@@ -351,6 +428,13 @@ COMMANDS: tuple[ChatCommand, ...] = (
         "admin refresh-interval 2 years",
         "how long a photo may stay unchanged before a suggestion",
         admin=True,
+        slash=SlashForm(
+            "refresh-interval",
+            "How long a member's photo may stay unchanged before a refresh suggestion",
+            "admin refresh-interval",
+            (Option("interval", "e.g. 2 years, 18 months", max_length=100),),
+            group="admin",
+        ),
         section="Admin",
     ),
 )
@@ -393,7 +477,38 @@ def typed_form(action: Action) -> str:
             return "undo"
         case ActionId.REVIEW_PHOTO:
             return "check my avatar"
+        case ActionId.LIST_REMINDERS:
+            return "reminders"
+        case ActionId.SHOW_HELP:
+            return "help"
     return action.label
+
+
+TYPED_ACTIONS = frozenset({ActionId.REVIEW_PHOTO, ActionId.LIST_REMINDERS, ActionId.SHOW_HELP})
+"""Buttons that do exactly what their typed form does (the brain runs that text)."""
+
+
+def home_actions() -> tuple[Action, ...]:
+    """The buttons of a home view (Slack App Home): the common actions, one press each."""
+    return (
+        Action("Check my current photo", ActionId.REVIEW_PHOTO, "home", style="primary"),
+        Action("My reminders", ActionId.LIST_REMINDERS, "home"),
+        Action("Help", ActionId.SHOW_HELP, "home"),
+    )
+
+
+def wants_profile_photo(incoming: Incoming) -> bool:
+    """True when answering this message needs the user's current profile photo: the adapter then fetches
+    it (`Incoming.profile_photo`) before calling the brain. Regex only, so it costs nothing."""
+    if incoming.attachments:
+        return False
+    matched = match_command(incoming)
+    return matched is not None and matched.command.name == "check-avatar"
+
+
+def action_wants_profile_photo(action_id: str) -> bool:
+    """The same for a button press (`ActionEvent.profile_photo`)."""
+    return action_id == ActionId.REVIEW_PHOTO
 
 
 def command_named(name: str) -> ChatCommand:
@@ -431,7 +546,9 @@ def slack_usage_hint() -> str:
     ordered = sorted(COMMANDS, key=lambda c: SECTIONS.index(c.section))
     forms = [c.slash for c in ordered if c.slash is not None and not c.admin]
     return " | ".join(
-        form.words + (" …" if form.options and form.options[0].kind != "photo" else "") for form in forms
+        form.words
+        + (" …" if form.options and form.options[0].kind != "photo" and form.options[0].required else "")
+        for form in forms
     )
 
 

@@ -41,6 +41,28 @@ class Attachment:
     problem: str | None = None
 
 
+class Origin(StrEnum):
+    """How the user reached the bot: it decides who may see the answer (`bot/visibility.py`)."""
+
+    MESSAGE = "message"  # a DM, a mention in a channel, a console line
+    SLASH = "slash"  # /headshot …
+    SHORTCUT = "shortcut"  # Slack's "Review this photo" on someone's message
+    CONTEXT_MENU = "context_menu"  # Discord's "Review photo" (right-click a message → Apps)
+    BUTTON = "button"  # a button on an earlier reply, or on the Slack App Home
+
+
+@dataclass(frozen=True)
+class ProfilePhoto:
+    """The user's current profile picture, fetched by the adapter for "check my avatar".
+
+    `photo` is None when the user has none of their own (the platform's default avatar); a download
+    that failed is a `photo` whose `problem` says why.
+    """
+
+    photo: Attachment | None
+    where: str = ""  # "your Slack profile", "this server": how the answer names it
+
+
 @dataclass(frozen=True)
 class Incoming:
     conversation: Conversation
@@ -53,6 +75,10 @@ class Incoming:
     # The user's language and country as the platform reports it ("en-US", "de"): the day/month order of
     # a date like 3/1/2027.
     user_locale: str | None = None
+    origin: Origin = Origin.MESSAGE
+    # Set only when the core asked for it (`bot.commands.wants_profile_photo`); None where the platform
+    # has no profile pictures (the console).
+    profile_photo: ProfilePhoto | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +89,7 @@ class ActionEvent:
     action_id: str  # one of ActionId
     value: str
     user_timezone: str | None = None
+    profile_photo: ProfilePhoto | None = None  # when `bot.commands.action_wants_profile_photo` says so
 
 
 class ActionId(StrEnum):
@@ -74,6 +101,8 @@ class ActionId(StrEnum):
     DECLINE = "decline"  # value: the question's id (no)
     UNDO = "undo"  # value: the change's id (only while it is the user's last one)
     REVIEW_PHOTO = "review_photo"  # offered when a new profile photo was noticed
+    LIST_REMINDERS = "list_reminders"  # the home view's "My reminders"
+    SHOW_HELP = "show_help"  # the home view's "Help"
 
 
 class Status(StrEnum):

@@ -19,6 +19,7 @@ EXAMPLES = {
     "help": "Help!",
     "ask": "ask: how much does a studio session cost?",
     "check": "check for linkedin",
+    "check-avatar": "Check my current profile photo for LinkedIn",
     "remind": "please remind me in 18 months to update my photo",
     "reminders": "show my reminders",
     "cancel": "cancel 3",
@@ -94,8 +95,10 @@ def test_readme_carries_the_generated_command_table() -> None:
         (Action("Yes, cancel all 3", ActionId.CONFIRM, "4"), "yes / no"),
         (Action("No, keep them", ActionId.DECLINE, "4"), "yes / no"),
         (Action("Undo", ActionId.UNDO, "9"), "undo"),
-        (Action("Review my new photo", ActionId.REVIEW_PHOTO, "12"), "check"),
+        (Action("Review my new photo", ActionId.REVIEW_PHOTO, "12"), "check-avatar"),
         (Action("Cancel #3", ActionId.CANCEL, "3"), "cancel"),
+        (Action("My reminders", ActionId.LIST_REMINDERS, "home"), "reminders"),
+        (Action("Help", ActionId.SHOW_HELP, "home"), "help"),
     ],
 )
 def test_every_button_has_a_typed_form_for_the_console(action: Action, command: str) -> None:
@@ -112,6 +115,17 @@ def test_every_button_has_a_typed_form_for_the_console(action: Action, command: 
         ("postpone", {"reminder": 5}),
         ("move", {"reminder": 3, "when": "next spring"}),
         ("undo", {}),
+        ("check-avatar", {}),
+        ("check-avatar", {"platform": "linkedin"}),
+        ("snooze", {"reminder": 4}),
+        ("snooze", {"reminder": 4, "duration": "2 weeks"}),
+        ("done", {}),
+        ("opt", {"direction": "out"}),
+        ("opt", {"direction": "in"}),
+        ("timezone", {"zone": "Europe/Berlin"}),
+        ("timezone", {"zone": "New York"}),
+        ("refresh interval", {"interval": "18 months"}),
+        ("admin refresh-interval", {"interval": "2 years"}),
     ],
 )
 def test_a_slash_form_becomes_text_its_command_reads(name: str, values: dict[str, object]) -> None:
@@ -119,3 +133,9 @@ def test_a_slash_form_becomes_text_its_command_reads(name: str, values: dict[str
     assert command.slash is not None
     matched = match_command(Incoming(ALICE, command.slash.chat_text(values)))
     assert matched is not None and matched.command.name == name
+
+
+def test_every_slash_form_of_a_chat_command_exists_on_discord_and_slack() -> None:
+    """The chat commands people use day to day all have a native form (yes / no is a question's answer)."""
+    without = {c.name for c in COMMANDS if c.slash is None}
+    assert without == {"yes / no"}

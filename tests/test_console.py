@@ -6,6 +6,7 @@ import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from bot.brain import Brain
@@ -102,3 +103,31 @@ def test_a_delivery_while_the_prompt_waits_is_printed_above_a_fresh_prompt() -> 
     output.prompt()
     output.interject("delivered reminder 3 to alice")
     assert stdout.getvalue() == "> \ndelivered reminder 3 to alice\n\n> "
+
+
+@pytest.mark.slow  # starts `headshot chat` in a process
+def test_headshot_chat_writes_the_crops_to_data_crops_and_prints_the_path(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_ROOT
+
+    photo = data_path("photos", "interfaces_050_man_glasses_grey_background_256px.jpg")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "HEADSHOT_"))}
+    env |= {"PYTHONPATH": str(PROJECT_ROOT), "HEADSHOT_DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}"}
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from handlers.cli import main; sys.exit(main(['chat']))"],
+        input=f"check {photo} for linkedin\ncheck my avatar\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    saved = sorted((tmp_path / "data" / "crops").iterdir())
+    assert saved and all(f"saved to {Path('data') / 'crops' / p.name}" in done.stdout for p in saved)
+    assert "LinkedIn" in done.stdout
+    assert "I can’t see a profile photo here" in done.stdout  # the console has no avatars

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.messages import STATUS_MARKS, Status
 from bot.photo.platforms import platform_names
 from bot.runtime import Runtime
 
@@ -35,7 +36,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 COLOURS = {"pass": "\033[32m", "warn": "\033[33m", "fail": "\033[31m", "skip": "\033[2m"}
-MARKS = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "–"}
 RESET = "\033[0m"
 
 
@@ -154,14 +154,15 @@ def to_text(path: str, result: Any, *, colour: bool, crop_files: list[str]) -> s
 
     analysis = result.analysis
     if analysis is None:
-        return f"{path}\n  {paint('fail', MARKS['fail'])} Could not analyze: {result.error}\n"
+        return f"{path}\n  {paint('fail', STATUS_MARKS[Status.FAIL])} Could not analyze: {result.error}\n"
     if analysis.faces:
         lines = [f"{path} — {analysis.score}/100 for {result.platform.label}"]
     else:
         lines = [f"{path} — I couldn't find a face ({analysis.score}/100 as a headshot)"]
     for check in analysis.checks:
         status = str(check.status)
-        lines.append(f"  {paint(status, MARKS[status])} {check.id.replace('_', ' '):<14} {check.message}")
+        mark = paint(status, STATUS_MARKS[Status(status)])
+        lines.append(f"  {mark} {check.id.replace('_', ' '):<14} {check.message}")
     fixes = analysis.fixes()
     if fixes:
         lines.append("  Top fixes:")

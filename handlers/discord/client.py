@@ -11,6 +11,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -20,11 +21,12 @@ import yarl
 from discord import app_commands
 
 from bot.attachments import fetch_attachment, not_an_image_problem, trusted_origins
-from bot.messages import ActionEvent, Attachment, Conversation, Incoming, Reply
+from bot.commands import action_wants_profile_photo, wants_profile_photo
+from bot.messages import ActionEvent, Attachment, Conversation, Incoming, Origin, ProfilePhoto, Reply
 from bot.notify import on_loop
 from bot.reminders.service import AvatarSighting
 from bot.runtime import Runtime
-from handlers.discord.commands import build_headshot_group
+from handlers.discord.commands import build_headshot_group, build_review_menu
 from handlers.discord.render import ActionButton, OutgoingMessage, render_reply
 from handlers.discord.settings import DiscordSettings
 
@@ -92,9 +94,12 @@ class DiscordBot:
         self.after_command: dict[str, AfterCommand] = {"admin track-photos": self._after_track_photos}
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
         self.tree.add_command(build_headshot_group(self))
+        self.tree.add_command(build_review_menu(self))
         self.client.add_dynamic_items(ActionButton)
         # CDN downloads carry no token, so a local stand-in may serve them under any loopback name.
-        self.allowed_origins = trusted_origins(DISCORD_CDN_HOSTS, settings.api_url, any_loopback_name=True)
+        self.allowed_origins = trusted_origins(
+            DISCORD_CDN_HOSTS, settings.api_url, any_loopback_name=True
+        ) + trusted_origins((), settings.cdn_setting, any_loopback_name=True)
 
         self.client.event(self.on_message)
         self.client.event(self.on_member_update)
@@ -170,6 +175,7 @@ class DiscordBot:
             user_name=author.display_name,
             user_locale=server_locale(message.guild),
         )
+        incoming = await self._with_profile_photo(incoming, author)
         log.info(
             "message received",
             extra={"platform": PLATFORM, "direct": direct, "attachments": len(attachments)},
@@ -267,7 +273,9 @@ class DiscordBot:
             user_is_admin=interaction.guild_id is not None and interaction.permissions.manage_guild,
             user_name=interaction.user.display_name,
             user_locale=interaction.locale.value,  # the language the user's Discord client runs in
+            origin=Origin.SLASH,
         )
+        incoming = await self._with_profile_photo(incoming, interaction.user)
         log.info("slash command", extra={"platform": PLATFORM, "attachments": len(files)})
 
         async def interim(reply: Reply) -> None:
@@ -277,12 +285,73 @@ class DiscordBot:
         replies = await asyncio.to_thread(self.runtime.brain.handle, incoming, notify)
         await self.send_followups(interaction, replies, deferred_ephemeral=ephemeral)
 
+    async def review_message(self, interaction: discord.Interaction[Any], message: discord.Message) -> None:
+        """The "Review photo" message command: that message's images, reviewed for the user only."""
+        if not await _defer(interaction, ephemeral=True):
+            return
+        files = tuple([await self.download(a) for a in message.attachments])
+        incoming = Incoming(
+            conversation=conversation_for_interaction(interaction),
+            text="",
+            attachments=files,
+            direct=interaction.guild_id is None,
+            user_name=interaction.user.display_name,
+            user_locale=interaction.locale.value,
+            origin=Origin.CONTEXT_MENU,
+        )
+        log.info("message command", extra={"platform": PLATFORM, "attachments": len(files)})
+
+        async def interim(reply: Reply) -> None:
+            await self.send_followups(interaction, [reply], deferred_ephemeral=True)
+
+        notify = on_loop(asyncio.get_running_loop(), interim)
+        replies = await asyncio.to_thread(self.runtime.brain.handle, incoming, notify)
+        await self.send_followups(interaction, replies, deferred_ephemeral=True)
+
+    async def suggest(
+        self, interaction: discord.Interaction[Any], kind: str, typed: str
+    ) -> list[tuple[str, str]]:
+        """Autocomplete choices for an option, from the core."""
+        return await asyncio.to_thread(
+            self.runtime.brain.suggest,
+            kind,
+            typed,
+            conversation_for_interaction(interaction),
+            locale=interaction.locale.value,
+        )
+
+    async def profile_photo(self, user: discord.User | discord.Member) -> ProfilePhoto:
+        """The user's avatar as people see it here: their server avatar when they set one, else their
+        account avatar; none of their own when Discord shows a default one."""
+        guild_avatar = user.guild_avatar if isinstance(user, discord.Member) else None
+        asset = guild_avatar or user.avatar
+        where = "on this server" if guild_avatar is not None else "on Discord"
+        if asset is None:
+            return ProfilePhoto(None, where)
+        url = asset.replace(size=1024, format="png").url
+        if url.startswith(discord.Asset.BASE):
+            url = self.settings.cdn_url + url.removeprefix(discord.Asset.BASE)
+        photo = await fetch_attachment(
+            url, filename="discord-avatar.png", allowed=self.allowed_origins, content_type="image/png"
+        )
+        return ProfilePhoto(photo, where)
+
+    async def _with_profile_photo(self, incoming: Incoming, user: discord.User | discord.Member) -> Incoming:
+        if not wants_profile_photo(incoming):
+            return incoming
+        return replace(incoming, profile_photo=await self.profile_photo(user))
+
     async def handle_button(self, interaction: discord.Interaction[Any], action_id: str, value: str) -> None:
         # A button's answer concerns whoever pressed it, so it is ephemeral.
         if not await _defer(interaction, ephemeral=True):
             return
         event = ActionEvent(
-            conversation=conversation_for_interaction(interaction), action_id=action_id, value=value
+            conversation=conversation_for_interaction(interaction),
+            action_id=action_id,
+            value=value,
+            profile_photo=(
+                await self.profile_photo(interaction.user) if action_wants_profile_photo(action_id) else None
+            ),
         )
         log.info("button pressed", extra={"platform": PLATFORM, "action": action_id})
         replies = await asyncio.to_thread(self.runtime.brain.handle_action, event)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from bot.config import Setting, setting
 
 DEFAULT_API_URL = "https://discord.com/api/v10"
+DEFAULT_CDN_URL = "https://cdn.discordapp.com"
 MAX_SHARDS = 65_536
 
 SETTINGS: tuple[Setting, ...] = (
@@ -29,6 +31,11 @@ SETTINGS: tuple[Setting, ...] = (
         "DISCORD_API_URL",
         "Discord REST base URL; the gateway URL is then discovered from its `GET /gateway/bot` (tests)",
         "Discord's own",
+    ),
+    Setting(
+        "DISCORD_CDN_URL",
+        "base URL of Discord's CDN, where profile pictures are downloaded from for `check my avatar` (tests)",
+        "https://cdn.discordapp.com; with DISCORD_API_URL set, that URL's scheme, host and port",
     ),
 )
 
@@ -118,6 +125,19 @@ class DiscordSettings:
     api_url: str | None = None
     guild_id: str | None = None
     shards: ShardPlan = ShardPlan()
+    cdn_setting: str | None = None
+
+    @property
+    def cdn_url(self) -> str:
+        """Where avatars are fetched: DISCORD_CDN_URL, else DISCORD_API_URL's origin (a local fake serves
+        both), else Discord's CDN."""
+        if self.cdn_setting:
+            return self.cdn_setting.rstrip("/")
+        if self.api_url:
+            parts = urlsplit(self.api_url)
+            if parts.scheme and parts.netloc:
+                return f"{parts.scheme}://{parts.netloc}"
+        return DEFAULT_CDN_URL
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> DiscordSettings:
@@ -127,4 +147,5 @@ class DiscordSettings:
             api_url=setting(environ, "DISCORD_API_URL"),
             guild_id=setting(environ, "DISCORD_GUILD_ID"),
             shards=shard_plan(count, setting(environ, "DISCORD_SHARD_IDS")),
+            cdn_setting=setting(environ, "DISCORD_CDN_URL"),
         )

@@ -30,7 +30,9 @@ class SlackAdapter:
     def describe(self) -> str:
         settings = self.settings
         if settings.mode == "socket":
-            detail = f"Socket Mode (app token {mask(settings.app_token)})"
+            connections = settings.socket_connections
+            plural = "connection" if connections == 1 else "connections"
+            detail = f"Socket Mode, {connections} {plural} (app token {mask(settings.app_token)})"
             if settings.signing_secret:
                 detail += "; SLACK_SIGNING_SECRET is ignored while SLACK_APP_TOKEN is set"
             return detail
@@ -52,6 +54,8 @@ class SlackAdapter:
             )
         if settings.port_problem and settings.mode == "http":
             found.append(settings.port_problem)
+        if settings.socket_connections_problem and settings.mode == "socket":
+            found.append(settings.socket_connections_problem)
         return found
 
     def secrets(self) -> list[str]:

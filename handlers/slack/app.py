@@ -17,6 +17,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -28,11 +29,12 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.brain import Brain
-from bot.messages import ActionEvent, ActionId, Conversation, Incoming, Reply
+from bot.commands import action_wants_profile_photo, wants_profile_photo
+from bot.messages import ActionEvent, ActionId, Conversation, Incoming, Origin, Reply
 from bot.notify import on_loop
 from bot.reminders.service import AvatarSighting
 from handlers.slack.files import download_files
-from handlers.slack.profiles import SlackProfiles
+from handlers.slack.profiles import SlackProfiles, fetch_profile_photo
 from handlers.slack.render import escape_mrkdwn, home_view, message_payload
 
 log = logging.getLogger("headshot.slack")
@@ -41,6 +43,8 @@ log = logging.getLogger("headshot.slack")
 SLACK_FAILURES = (SlackApiError, aiohttp.ClientError, TimeoutError)
 ACTION_IDS = re.compile("^(" + "|".join(re.escape(a.value) for a in ActionId) + ")$")
 HANDLED_MESSAGE_SUBTYPES = {None, "file_share", "thread_broadcast"}
+REVIEW_SHORTCUT = "review_photo"
+"""The callback_id of the message shortcut "Review this photo" (slack-manifest.yml features.shortcuts)."""
 
 _BOT_MENTION = "<@{bot}(?:\\|[^>]*)?>"
 _LABELLED = re.compile(r"<([^<>|]+)\|([^<>]*)>")
@@ -149,6 +153,8 @@ class SlackListeners:
         for event_type, listener in self.event_listeners().items():
             app.event(event_type)(self._tracked(listener))
         app.command("/headshot")(self._tracked(self.on_command))
+        for callback_id, listener in self.message_shortcuts().items():
+            app.message_shortcut(callback_id)(self._tracked(listener))
         app.action(ACTION_IDS)(self._tracked(self.on_action))
         app.error(self.on_error)
         return app
@@ -209,6 +215,10 @@ class SlackListeners:
             "tokens_revoked": self.on_removed,
         }
 
+    def message_shortcuts(self) -> dict[str, Callable[..., Awaitable[None]]]:
+        """The message shortcuts (by callback_id); slack-manifest.yml declares exactly these."""
+        return {REVIEW_SHORTCUT: self.on_review_shortcut}
+
     # --- listeners ----------------------------------------------------------------------------------
 
     async def on_mention(
@@ -240,7 +250,9 @@ class SlackListeners:
             user_is_admin=profile.is_admin,
             user_name=profile.name,
             user_locale=profile.locale,
+            origin=Origin.SLASH,
         )
+        incoming = await self._with_profile_photo(incoming)
         replies = await asyncio.to_thread(self.brain.handle, incoming)
         for reply in replies:
             # A slash command is a private exchange: its answers are ephemeral, like Slack's own commands.
@@ -249,10 +261,77 @@ class SlackListeners:
                 await self._safe_post(
                     channel=channel, user=user, thread=None, ephemeral=True, payload=payload
                 )
-            if reply.files:  # a data export: files cannot be ephemeral, so it goes to the user's DM
-                dm = await self._dm_channel(user)
+            if reply.images or reply.files:
+                await self._upload_privately(reply, user)
+
+    async def on_review_shortcut(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """The message shortcut "Review this photo": that message's images reviewed, for the person who used
+        it only."""
+        await ack()  # within Slack's 3 seconds; the download and the review come after
+        user = str((body.get("user") or {}).get("id", ""))
+        team = str((body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or "")
+        channel = str((body.get("channel") or {}).get("id", ""))
+        message = body.get("message") or {}
+        thread = message.get("thread_ts")
+        files = [f for f in message.get("files") or [] if isinstance(f, Mapping)]
+        attachments = (
+            await download_files(self.client, files, bot_token=self.bot_token, api_url=self.api_url)
+            if files
+            else ()
+        )
+        profile = await self.profiles.get(user)
+        incoming = Incoming(
+            conversation=Conversation("slack", team, channel, user, thread),
+            text="",
+            attachments=attachments,
+            direct=channel.startswith("D"),
+            user_timezone=profile.tz,
+            user_is_admin=profile.is_admin,
+            user_name=profile.name,
+            user_locale=profile.locale,
+            origin=Origin.SHORTCUT,
+        )
+        log.info("message shortcut", extra={"files": len(files)})
+
+        async def interim(reply: Reply) -> None:
+            await self.post_privately([reply], channel=channel, thread=thread, user=user)
+
+        notify = on_loop(asyncio.get_running_loop(), interim)
+        replies = await asyncio.to_thread(self.brain.handle, incoming, notify)
+        await self.post_privately(replies, channel=channel, thread=thread, user=user)
+
+    async def post_privately(
+        self, replies: Sequence[Reply], *, channel: str, thread: str | None, user: str
+    ) -> None:
+        """Replies only `user` sees: ephemeral in the channel, or in their DM with the bot when Slack
+        refuses that (the bot is not in the channel, a shared channel...). Images always go to the DM:
+        files cannot be ephemeral."""
+        dm: str | None = None
+        for reply in replies:
+            payload = message_payload(reply)
+            posted = dm is None and await self._safe_post(
+                channel=channel, user=user, thread=thread, ephemeral=True, payload=payload
+            )
+            if not posted:
+                dm = dm or await self._dm_channel(user)
                 if dm is not None:
-                    await self._upload(reply, channel=dm, thread=None)
+                    await self._safe_post(
+                        channel=dm, user=user, thread=None, ephemeral=False, payload=payload
+                    )
+            if reply.images or reply.files:
+                await self._upload_privately(reply, user, dm=dm)
+
+    async def _upload_privately(self, reply: Reply, user: str, *, dm: str | None = None) -> None:
+        dm = dm or await self._dm_channel(user)
+        if dm is not None:
+            await self._upload(reply, channel=dm, thread=None)
+
+    async def _with_profile_photo(self, incoming: Incoming) -> Incoming:
+        """The user's live profile photo, when the core needs it for this message."""
+        if not wants_profile_photo(incoming):
+            return incoming
+        photo = await fetch_profile_photo(self.client, incoming.conversation.user, api_url=self.api_url)
+        return replace(incoming, profile_photo=photo)
 
     async def on_action(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
@@ -264,11 +343,17 @@ class SlackListeners:
         channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
         thread = (body.get("message") or {}).get("thread_ts")
         profile = await self.profiles.get(user)
+        action_id = str(action.get("action_id", ""))
         event = ActionEvent(
             conversation=Conversation("slack", team, channel, user, thread),
-            action_id=str(action.get("action_id", "")),
+            action_id=action_id,
             value=str(action.get("value", "")),
             user_timezone=profile.tz,
+            profile_photo=(
+                await fetch_profile_photo(self.client, user, api_url=self.api_url)
+                if action_wants_profile_photo(action_id)
+                else None
+            ),
         )
         replies = await asyncio.to_thread(self.brain.handle_action, event)
         if container.get("type") == "view" or not body.get("response_url"):
@@ -355,6 +440,7 @@ class SlackListeners:
             user_name=profile.name,
             user_locale=profile.locale,
         )
+        incoming = await self._with_profile_photo(incoming)
 
         async def post(reply: Reply) -> None:
             await self.post_replies([reply], channel=channel, thread=thread, user=user, direct=direct)
@@ -398,7 +484,8 @@ class SlackListeners:
 
     async def _safe_post(
         self, *, channel: str, user: str, thread: str | None, ephemeral: bool, payload: dict[str, Any]
-    ) -> None:
+    ) -> bool:
+        """Posts one reply; False (logged) when Slack refused it or did not answer."""
         try:
             if ephemeral:
                 await self.client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread, **payload)
@@ -406,6 +493,8 @@ class SlackListeners:
                 await self.client.chat_postMessage(channel=channel, thread_ts=thread, **payload)
         except SLACK_FAILURES as exc:
             log.warning("posting a reply failed", extra=_err(exc))
+            return False
+        return True
 
     async def _upload(self, reply: Reply, *, channel: str, thread: str | None) -> None:
         uploads = [

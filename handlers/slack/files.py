@@ -75,7 +75,7 @@ async def download_files(
         filetype = str(details.get("filetype") or "") or None
         not_an_image = not_an_image_problem(name, mimetype, extension=filetype)
         if not_an_image:
-            attachments.append(Attachment(filename=name, problem=not_an_image))
+            attachments.append(Attachment(filename=name, content_type=mimetype, problem=not_an_image))
             continue
         url = str(details.get("url_private_download") or details.get("url_private"))
         size = details.get("size")

@@ -135,6 +135,57 @@ def _socket_open(handler: AsyncSocketModeHandler) -> bool:
     )
 
 
+async def open_socket_connections(
+    app: AsyncApp, app_token: str, client: AsyncWebClient, count: int
+) -> list[AsyncSocketModeHandler]:
+    """`count` Socket Mode connections of one app, each its own WebSocket (its own apps.connections.open).
+
+    Slack spreads the app's envelopes over its open connections and may deliver one envelope on two of
+    them; every connection dispatches into the same Bolt app, whose `first_delivery_only` middleware claims
+    each delivery in the store, so an envelope is acknowledged on every connection and answered once (in
+    this process or another one). If one connection cannot open, those already open are closed.
+    """
+    handlers: list[AsyncSocketModeHandler] = []
+    try:
+        for _ in range(count):
+            handler = AsyncSocketModeHandler(app, app_token, web_client=client)
+            handlers.append(handler)
+            await handler.connect_async()  # type: ignore[no-untyped-call]
+    except BaseException:
+        await close_socket_connections(handlers)
+        raise
+    return handlers
+
+
+async def close_socket_connections(handlers: list[AsyncSocketModeHandler]) -> None:
+    for handler in handlers:
+        with contextlib.suppress(Exception):  # closing one broken connection must not keep others open
+            await handler.close_async()  # type: ignore[no-untyped-call]
+
+
+async def _run_socket_mode(
+    runtime: Runtime, stopping: asyncio.Event, app: AsyncApp, client: AsyncWebClient, settings: SlackSettings
+) -> None:
+    assert settings.app_token
+    count = settings.socket_connections
+    try:
+        handlers = await open_socket_connections(app, settings.app_token, client, count)
+    except SlackApiError as exc:
+        raise SlackStartError(
+            f"Socket Mode connection refused ({exc.response.get('error')}); check SLACK_APP_TOKEN"
+        ) from exc
+    detail = "Socket Mode" if count == 1 else f"Socket Mode, {count} connections"
+    log.info("Slack adapter connected in %s", detail, extra={"connections": count})
+    # Ready while at least one connection is up: Slack sends the envelopes to the connections it has, and
+    # slack_sdk reopens a dropped one by itself.
+    runtime.health.connected("slack", detail, probe=lambda: any(_socket_open(h) for h in handlers))
+    try:
+        await stopping.wait()
+    finally:
+        runtime.health.disconnected("slack", "stopped")
+        await close_socket_connections(handlers)
+
+
 async def _sweep_forever(adapter: SlackListeners, team: str, stopping: asyncio.Event) -> None:
     while not stopping.is_set():
         try:
@@ -179,20 +230,7 @@ async def run_slack(
     sweeper = asyncio.create_task(_sweep_forever(adapter, team, stopping))
     try:
         if settings.app_token:
-            handler = AsyncSocketModeHandler(app, settings.app_token, web_client=client)
-            try:
-                await handler.connect_async()  # type: ignore[no-untyped-call]
-            except SlackApiError as exc:
-                raise SlackStartError(
-                    f"Socket Mode connection refused ({exc.response.get('error')}); check SLACK_APP_TOKEN"
-                ) from exc
-            log.info("Slack adapter connected in Socket Mode")
-            runtime.health.connected("slack", "Socket Mode", probe=lambda: _socket_open(handler))
-            try:
-                await stopping.wait()
-            finally:
-                runtime.health.disconnected("slack", "stopped")
-                await handler.close_async()  # type: ignore[no-untyped-call]
+            await _run_socket_mode(runtime, stopping, app, client, settings)
         else:
             runner, port = await start_http(
                 app,

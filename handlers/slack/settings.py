@@ -9,11 +9,19 @@ from bot.config import Setting, setting
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
+DEFAULT_SOCKET_CONNECTIONS = 1
+MAX_SOCKET_CONNECTIONS = 10  # Slack delivers over at most 10 open connections of one app
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("SLACK_BOT_TOKEN", "Bot User OAuth Token (xoxb-…)", secret=True),
     Setting("SLACK_APP_TOKEN", "app-level token (xapp-…): Socket Mode", secret=True),
     Setting("SLACK_SIGNING_SECRET", "signing secret: HTTP mode (events at /slack/events)", secret=True),
+    Setting(
+        "SLACK_SOCKET_CONNECTIONS",
+        f"Socket Mode connections this process opens (1-{MAX_SOCKET_CONNECTIONS}); Slack spreads events"
+        " over them",
+        str(DEFAULT_SOCKET_CONNECTIONS),
+    ),
     Setting("PORT", "port of the HTTP mode listener", str(DEFAULT_PORT)),
     Setting("SLACK_API_URL", "Slack Web API base URL (enterprise proxies, tests)", DEFAULT_API_URL),
 )
@@ -27,6 +35,8 @@ class SlackSettings:
     port: int = DEFAULT_PORT
     api_url: str = DEFAULT_API_URL
     port_problem: str | None = None
+    socket_connections: int = DEFAULT_SOCKET_CONNECTIONS
+    socket_connections_problem: str | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> SlackSettings:
@@ -38,6 +48,7 @@ class SlackSettings:
                 raise ValueError(port_text)
         except ValueError:
             port, problem = DEFAULT_PORT, f"PORT must be a port number (1-65535), not {port_text!r}"
+        connections, connections_problem = _socket_connections(setting(environ, "SLACK_SOCKET_CONNECTIONS"))
         return cls(
             bot_token=setting(environ, "SLACK_BOT_TOKEN"),
             app_token=setting(environ, "SLACK_APP_TOKEN"),
@@ -45,6 +56,8 @@ class SlackSettings:
             port=port,
             api_url=setting(environ, "SLACK_API_URL") or DEFAULT_API_URL,
             port_problem=problem,
+            socket_connections=connections,
+            socket_connections_problem=connections_problem,
         )
 
     @property
@@ -55,3 +68,19 @@ class SlackSettings:
         if self.app_token:
             return "socket"
         return "http" if self.signing_secret else None
+
+
+def _socket_connections(text: str | None) -> tuple[int, str | None]:
+    """SLACK_SOCKET_CONNECTIONS as a number of connections, or the default and what is wrong with it."""
+    if text is None:
+        return DEFAULT_SOCKET_CONNECTIONS, None
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= MAX_SOCKET_CONNECTIONS:
+        return DEFAULT_SOCKET_CONNECTIONS, (
+            f"SLACK_SOCKET_CONNECTIONS must be a whole number from 1 to {MAX_SOCKET_CONNECTIONS} "
+            f"(Slack's limit), not {text!r}; using {DEFAULT_SOCKET_CONNECTIONS}"
+        )
+    return count, None

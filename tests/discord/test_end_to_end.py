@@ -49,20 +49,26 @@ async def test_handshake_discovers_the_gateway_and_registers_the_slash_commands(
     assert paths[:3] == ["GET /users/@me", "GET /oauth2/applications/@me", "GET /gateway/bot"]
     assert fake.requests[0].authorization == f"Bot {fake.token}"
     synced = await fake.wait_for_request("PUT", f"/applications/{fake.APP_ID}/commands")
-    (headshot,) = synced.json
+    headshot, review_menu = synced.json
+    assert (review_menu["name"], review_menu["type"]) == ("Review photo", 3)  # a message command
     assert headshot["name"] == "headshot"
     subcommands = {option["name"]: option for option in headshot["options"]}
     assert set(subcommands) == {
         "ask",
         "check",
+        "check-avatar",
         "remind",
         "reminders",
         "cancel",
         "cancel-all",
+        "snooze",
         "postpone",
         "move",
+        "done",
         "undo",
-        "suggestions",
+        "opt",
+        "timezone",
+        "refresh-interval",
         "my-data",
         "forget-me",
         "help",
@@ -79,7 +85,11 @@ async def test_handshake_discovers_the_gateway_and_registers_the_slash_commands(
         "github",
         "generic",
     ]
-    assert [o["name"] for o in subcommands["admin"]["options"]] == ["track-photos", "report"]
+    assert [o["name"] for o in subcommands["admin"]["options"]] == [
+        "track-photos",
+        "report",
+        "refresh-interval",
+    ]
     (identify,) = fake.identifies
     assert identify["intents"] & INTENT_MESSAGE_CONTENT
     assert identify["intents"] & INTENT_GUILD_MEMBERS
@@ -289,18 +299,36 @@ async def test_the_fake_refuses_events_while_no_bot_is_connected() -> None:
             await fake.send_dm("hello")
 
 
-async def test_a_private_reply_after_a_public_defer_replaces_the_thinking_message(bot: RunningBot) -> None:
+async def test_a_private_reply_after_a_public_defer_replaces_the_thinking_message(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake = bot.fake
-    # Declared as a JPEG, so the defer is public; the bytes are not a photo, so the core's answer is private.
-    fake_jpeg = fake.add_attachment("broken.jpg", b"this is not a jpeg at all", "image/jpeg")
-    _, token = await fake.send_slash_command("check", {"photo": fake_jpeg})
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("the knowledge base is broken")
+
+    # `ask` is deferred publicly; the core's apology for a failure is private.
+    monkeypatch.setattr(bot.brain, "answer", broken)
+    _, token = await fake.send_slash_command("ask", question="how much does a studio cost?")
     deferred = await fake.wait_for_request("POST", "/callback")
     assert not deferred.json.get("data", {}).get("flags", 0) & EPHEMERAL
     removed = await fake.wait_for_request("DELETE", f"/webhooks/{fake.APP_ID}/{token}/messages/@original")
     followup = await fake.wait_for_request("POST", f"/webhooks/{fake.APP_ID}/{token}")
     assert fake.requests.index(removed) < fake.requests.index(followup)
     assert followup.json["flags"] & EPHEMERAL
+    assert "something went wrong" in _text_of(followup)
+
+
+async def test_a_slash_check_is_private_from_the_start(bot: RunningBot) -> None:
+    fake = bot.fake
+    fake_jpeg = fake.add_attachment("broken.jpg", b"this is not a jpeg at all", "image/jpeg")
+    _, token = await fake.send_slash_command("check", {"photo": fake_jpeg})
+    deferred = await fake.wait_for_request("POST", "/callback")
+    assert deferred.json["data"]["flags"] & EPHEMERAL
+    followup = await fake.wait_for_request("POST", f"/webhooks/{fake.APP_ID}/{token}")
+    assert followup.json["flags"] & EPHEMERAL
     assert "broken.jpg" in _text_of(followup)
+    assert fake.requests_to("DELETE", "/webhooks/") == []
 
 
 async def test_a_failing_typing_indicator_does_not_stop_the_reply(bot: RunningBot) -> None:

@@ -102,7 +102,7 @@ async def test_commands_sync_to_one_server_with_discord_guild_id(config: Config)
         synced = await fake.wait_for_request(
             "PUT", f"/applications/{fake.APP_ID}/guilds/{fake.GUILD_ID}/commands"
         )
-        assert [c["name"] for c in synced.json] == ["headshot"]
+        assert [c["name"] for c in synced.json] == ["headshot", "Review photo"]
 
 
 @pytest.mark.parametrize(("shards", "expected"), [("2", [[0, 2], [1, 2]]), ("auto", [[0, 1]])])

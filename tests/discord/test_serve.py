@@ -57,6 +57,16 @@ async def test_headshot_serve_answers_a_mention_a_dm_photo_and_a_slash_command(t
             await fake.wait_for_request("POST", f"/interactions/{_}/{token}/callback")
             followup = await fake.wait_for_request("POST", f"/webhooks/{fake.APP_ID}/{token}")
             assert followup.json["embeds"] or followup.json["content"]
+
+            # Right-click someone's photo → Apps → Review photo: an ephemeral review.
+            posted = await fake.send_guild_message(
+                "new photo", attachments=[("p.jpg", photo, "image/jpeg")], user_id=fake.ADMIN_ID
+            )
+            _, token = await fake.send_message_command("Review photo", posted)
+            review = await fake.wait_for_request(
+                "POST", f"/webhooks/{fake.APP_ID}/{token}", timeout=STARTUP_TIMEOUT
+            )
+            assert review.json["flags"] & 64 and review.json["embeds"]
         finally:
             if serve.returncode is None:
                 serve.send_signal(signal.SIGTERM)

@@ -127,12 +127,15 @@ class FakeDiscord:
         self.identifies: list[Json] = []
         self.resumes: list[Json] = []
         self.messages: dict[str, Json] = {}  # every message the bot created, by id
+        self.sent_messages: dict[str, Json] = {}  # every message a test sent as a user, by id
         self.commands: list[Json] = []  # the last synced application commands
         self.users: dict[str, Json] = {
             self.USER_ID: self.user_payload(self.USER_ID, "alex"),
             self.ADMIN_ID: self.user_payload(self.ADMIN_ID, "sam"),
         }
         self._files: dict[str, tuple[bytes, str]] = {}
+        self.member_avatars: dict[str, str] = {}  # user id → their avatar hash on GUILD_ID only
+        self.avatar_downloads: list[str] = []  # CDN paths of the avatars the bot fetched
         self._rate_limits: list[tuple[str, str, float]] = []  # (method, path part, retry after seconds)
         self._failures: list[tuple[str, str, web.Response]] = []
         self._ids = itertools.count(900_000)
@@ -147,6 +150,8 @@ class FakeDiscord:
         app = web.Application(client_max_size=64 * 2**20)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_get("/attachments/{path:.*}", self._cdn)
+        app.router.add_get("/avatars/{path:.*}", self._avatar_cdn)
+        app.router.add_get("/guilds/{path:.*}", self._avatar_cdn)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
@@ -207,7 +212,28 @@ class FakeDiscord:
         }
         if permissions is not None:
             member["permissions"] = str(permissions)
+        if user_id in self.member_avatars:
+            member["avatar"] = self.member_avatars[user_id]
         return member
+
+    def set_avatar(self, user_id: str, data: bytes | None, *, server_only: bool = False) -> str | None:
+        """The user's profile picture on the fake CDN, account-wide or (`server_only`) for GUILD_ID; None
+        is Discord's default avatar (no hash). Returns the hash; sends no gateway event."""
+        if data is None:
+            if server_only:
+                self.member_avatars.pop(user_id, None)
+            else:
+                self.users[user_id] = {**self.users[user_id], "avatar": None}
+            return None
+        avatar_hash = f"{self.new_id():0>32}"
+        if server_only:
+            self.member_avatars[user_id] = avatar_hash
+            path = f"guilds/{self.GUILD_ID}/users/{user_id}/avatars/{avatar_hash}.png"
+        else:
+            self.users[user_id] = {**self.users[user_id], "avatar": avatar_hash}
+            path = f"avatars/{user_id}/{avatar_hash}.png"
+        self._files[path] = (data, "image/png")
+        return avatar_hash
 
     def dm_channel_id(self, user_id: str) -> str:
         return f"7{user_id}"
@@ -416,6 +442,7 @@ class FakeDiscord:
         return message
 
     async def _dispatch_message(self, message: Json, *, mentions_bot: bool, guild_id: str | None) -> None:
+        self.sent_messages[str(message["id"])] = message  # whole: a message command resolves it so
         shard = self._shard_for(guild_id)
         if guild_id is not None and not mentions_bot and not shard.intents & INTENT_MESSAGE_CONTENT:
             # Discord's rule for bots without the message content intent.
@@ -432,6 +459,8 @@ class FakeDiscord:
         in_dm: bool = False,
         command: str = "headshot",
         locale: str = "en-US",
+        context: int | None = None,
+        user_install: bool = False,
         **named_options: OptionValue,
     ) -> tuple[str, str]:
         """`/headshot <subcommand> option:value ...`, options as a mapping or as keywords
@@ -466,8 +495,68 @@ class FakeDiscord:
         if resolved_attachments:
             data["resolved"] = {"attachments": resolved_attachments}
         return await self._send_interaction(
-            2, data, user_id or self.USER_ID, permissions, in_dm, None, locale=locale
+            2,
+            data,
+            user_id or self.USER_ID,
+            permissions,
+            in_dm or bool(context),
+            None,
+            locale=locale,
+            context=context,
+            user_install=user_install,
         )
+
+    async def send_message_command(
+        self,
+        name: str,
+        message_id: str,
+        *,
+        user_id: str | None = None,
+        context: int = 0,
+        user_install: bool = False,
+    ) -> tuple[str, str]:
+        """A message command (right-click a message → Apps → `name`) on a message sent earlier with
+        `send_guild_message` / `send_mention` (its payload is resolved, as Discord sends it)."""
+        message = self.sent_messages[message_id]
+        data: Json = {
+            "id": "6001",
+            "name": name,
+            "type": 3,
+            "target_id": message_id,
+            "resolved": {"messages": {message_id: message}},
+        }
+        return await self._send_interaction(
+            2,
+            data,
+            user_id or self.USER_ID,
+            MEMBER_PERMISSIONS,
+            context != 0,
+            None,
+            context=context,
+            user_install=user_install,
+        )
+
+    async def send_autocomplete(
+        self,
+        subcommand: str,
+        focused: str,
+        typed: str,
+        *,
+        user_id: str | None = None,
+        in_dm: bool = False,
+        **other_options: str | int,
+    ) -> tuple[str, str]:
+        """The user typing `typed` into option `focused` of `/headshot <subcommand>` (type 4)."""
+        options: list[Json] = [
+            {"name": name, "type": 4 if isinstance(value, int) else 3, "value": value}
+            for name, value in other_options.items()
+        ]
+        options.append({"name": focused, "type": 3, "value": typed, "focused": True})
+        nested = options
+        for depth, part in enumerate(reversed(subcommand.split())):
+            nested = [{"name": part, "type": 1 if depth == 0 else 2, "options": nested}]
+        data: Json = {"id": "6000", "name": "headshot", "type": 1, "options": nested}
+        return await self._send_interaction(4, data, user_id or self.USER_ID, MEMBER_PERMISSIONS, in_dm, None)
 
     async def press_button(
         self,
@@ -496,8 +585,16 @@ class FakeDiscord:
         message: Json | None,
         *,
         locale: str = "en-US",
+        context: int | None = None,
+        user_install: bool = False,
     ) -> tuple[str, str]:
+        """`context`: 0 a server, 1 a DM with the bot, 2 another private channel (a group DM, a DM between
+        people: only with a user install). `user_install`: the user installed the app, not the server."""
         interaction_id = self.new_id()
+        context = (1 if in_dm else 0) if context is None else context
+        owners: Json = {"1": user_id} if in_dm or user_install or context else {"0": self.GUILD_ID}
+        if user_install and context == 0:
+            owners = {"1": user_id}  # a server that did not add the bot
         token = f"itoken-{interaction_id}"
         payload: Json = {
             "id": interaction_id,
@@ -509,11 +606,16 @@ class FakeDiscord:
             "locale": locale,  # the user's client language
             "app_permissions": str(ALL_PERMISSIONS),
             "entitlements": [],
-            "authorizing_integration_owners": {"0": self.GUILD_ID} if not in_dm else {"1": user_id},
-            "context": 1 if in_dm else 0,
+            "authorizing_integration_owners": owners,
+            "context": context,
             "attachment_size_limit": 10 * 2**20,
         }
-        if in_dm:
+        if context == 2:
+            channel_id = "8000"  # a group DM the bot is not in
+            payload["user"] = self.users[user_id]
+            payload["channel_id"] = channel_id
+            payload["channel"] = {"id": channel_id, "type": 3, "recipients": list(self.users.values())}
+        elif in_dm:
             channel_id = self.dm_channel_id(user_id)
             payload["user"] = self.users[user_id]
             payload["channel_id"] = channel_id
@@ -719,6 +821,16 @@ class FakeDiscord:
         data, content_type = found
         return web.Response(body=data, headers={"Content-Type": content_type})
 
+    async def _avatar_cdn(self, request: web.Request) -> web.Response:
+        path = request.path.lstrip("/")
+        self.avatar_downloads.append(request.path_qs)
+        self.requests.append(RecordedRequest("GET", request.path, dict(request.query), None))
+        await self._notify()
+        found = self._files.get(path)
+        if found is None:
+            return web.Response(status=404, text="not found")
+        return web.Response(body=found[0], headers={"Content-Type": found[1]})
+
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["path"]
         body, files = await self._read_body(request)
@@ -794,7 +906,11 @@ class FakeDiscord:
                 }
             )
         if method == "PUT" and parts[0] == "applications" and parts[-1] == "commands":
-            self.commands = [{**c, "id": self.new_id(), "application_id": self.APP_ID} for c in request.json]
+            # As Discord answers: a message command gets an empty description.
+            self.commands = [
+                {"description": "", **c, "id": self.new_id(), "application_id": self.APP_ID}
+                for c in request.json
+            ]
             return _json_response(self.commands)
         if method == "POST" and path == "/users/@me/channels":
             recipient = str(request.json["recipient_id"])

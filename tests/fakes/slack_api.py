@@ -15,7 +15,6 @@ Also: `sign_request()` and `post_event()` send correctly signed requests into th
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import hmac
 import itertools
@@ -122,12 +121,16 @@ class FakeSlackApi:
         self.users: dict[str, Params] = {}
         self.files: dict[str, FakeFile] = {}
         self.socket_acks: list[Params] = []
+        self.connection_acks: list[tuple[int, Params]] = []  # (connection number, ack), in arrival order
+        self.avatars: dict[str, bytes] = {}
+        self.avatar_downloads: list[tuple[str, str | None]] = []  # (path, Authorization header)
         self._scripts: dict[str, list[_Scripted]] = {}
         self._changed = asyncio.Condition()
         self._ts = itertools.count(1)
         self._upload_ids = itertools.count(1)
         self._envelope_ids = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
+        self._connection_count = itertools.count()
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.add_user("U1", name="ada", tz="Europe/Berlin", locale="en-GB")
@@ -139,6 +142,7 @@ class FakeSlackApi:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_get("/files-pri/{key}/{name}", self._file)
+        app.router.add_get("/avatars/{key}", self._avatar)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_get("/link/", self._socket)
@@ -185,6 +189,27 @@ class FakeSlackApi:
         }
         self.users[user_id] = user
         return user
+
+    def set_avatar(self, user_id: str, data: bytes | None) -> None:
+        """The user's profile picture: `data` served as Slack serves an uploaded one (public URLs, sizes up
+        to image_original), or None for Slack's default avatar (Gravatar URLs, `is_custom_image` false)."""
+        profile = self.users[user_id]["profile"]
+        sizes = ("24", "32", "48", "72", "192", "512", "1024")
+        if data is None:
+            default = "https://a.slack-edge.com/df10d/img/avatars/ava_0010"
+            profile.update(
+                {
+                    f"image_{n}": f"https://secure.gravatar.com/avatar/0?s={n}&d={default}-{n}.png"
+                    for n in sizes
+                }
+            )
+            profile["is_custom_image"] = False
+            profile.pop("image_original", None)
+            return
+        self.avatars[user_id] = data
+        profile.update({f"image_{n}": f"{self.base}/avatars/{user_id}?s={n}" for n in sizes})
+        profile["image_original"] = f"{self.base}/avatars/{user_id}"
+        profile["is_custom_image"] = True
 
     def add_file(self, file_id: str, data: bytes, *, name: str, mimetype: str = "image/jpeg") -> Params:
         """Hosts a file and returns the file object Slack puts in a message event's `files`."""
@@ -271,21 +296,48 @@ class FakeSlackApi:
     async def wait_for_socket(self, timeout: float = 10) -> None:
         await self._wait(lambda: bool(self._sockets) or None, timeout, "a Socket Mode connection")
 
-    async def send_envelope(
-        self, kind: str, payload: Params, *, accepts_response_payload: bool = False, retry_attempt: int = 0
-    ) -> str:
-        """Sends one Socket Mode envelope (`events_api`, `slash_commands`, `interactive`); returns its id."""
-        envelope_id = f"env-{next(self._envelope_ids)}"
-        envelope = {
-            "envelope_id": envelope_id,
+    async def wait_for_sockets(self, count: int, timeout: float = 10) -> None:
+        """Until `count` Socket Mode connections are open at once."""
+        await self._wait(
+            lambda: len(self._sockets) >= count or None, timeout, f"{count} Socket Mode connections"
+        )
+
+    @property
+    def open_connections(self) -> int:
+        return len(self._sockets)
+
+    def envelope(
+        self,
+        kind: str,
+        payload: Params,
+        *,
+        accepts_response_payload: bool = False,
+        retry_attempt: int = 0,
+    ) -> Params:
+        """One Socket Mode envelope (`events_api`, `slash_commands`, `interactive`) with a fresh id."""
+        return {
+            "envelope_id": f"env-{next(self._envelope_ids)}",
             "type": kind,
             "payload": payload,
             "accepts_response_payload": accepts_response_payload,
             "retry_attempt": retry_attempt,
             "retry_reason": "",
         }
-        await self._sockets[-1].send_str(json.dumps(envelope))
-        return envelope_id
+
+    async def send(self, envelope: Params, *, connection: int = -1) -> str:
+        """Sends `envelope` on one open connection (by position among those open: -1 the newest, 0 the
+        oldest), as Slack does when it picks a connection; the same envelope may be sent on several."""
+        await self._sockets[connection].send_str(json.dumps(envelope))
+        return str(envelope["envelope_id"])
+
+    async def send_envelope(
+        self, kind: str, payload: Params, *, accepts_response_payload: bool = False, retry_attempt: int = 0
+    ) -> str:
+        """Sends one Socket Mode envelope on the newest connection; returns its id."""
+        envelope = self.envelope(
+            kind, payload, accepts_response_payload=accepts_response_payload, retry_attempt=retry_attempt
+        )
+        return await self.send(envelope)
 
     async def wait_for_ack(self, envelope_id: str, timeout: float = 10) -> Params:
         found: Params = await self._wait(
@@ -295,18 +347,40 @@ class FakeSlackApi:
         )
         return found
 
+    async def wait_for_acks(self, envelope_id: str, count: int, timeout: float = 10) -> list[int]:
+        """The connection numbers that acknowledged `envelope_id`, once `count` of them have."""
+
+        def acked_on() -> list[int] | None:
+            numbers = [n for n, ack in self.connection_acks if ack.get("envelope_id") == envelope_id]
+            return numbers if len(numbers) >= count else None
+
+        found: list[int] = await self._wait(acked_on, timeout, f"{count} acks of {envelope_id}")
+        return found
+
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
+        number = next(self._connection_count)
         await socket.send_str(
-            json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0FAKE"}})
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": len(self._sockets) + 1,
+                    "connection_info": {"app_id": "A0FAKE"},
+                }
+            )
         )
         await self._record(lambda: self._sockets.append(socket))
         try:
             async for message in socket:
                 if message.type == aiohttp.WSMsgType.TEXT:
                     ack: Params = json.loads(message.data)
-                    await self._record(functools.partial(self.socket_acks.append, ack))
+
+                    def record(ack: Params = ack) -> None:
+                        self.socket_acks.append(ack)
+                        self.connection_acks.append((number, ack))
+
+                    await self._record(record)
         finally:
             if socket in self._sockets:
                 self._sockets.remove(socket)
@@ -429,6 +503,14 @@ class FakeSlackApi:
         if fake is None or fake.deleted:
             return web.Response(status=404, text="file not found")
         return web.Response(body=fake.data, content_type=fake.mimetype)
+
+    async def _avatar(self, request: web.Request) -> web.StreamResponse:
+        authorization = request.headers.get("Authorization")
+        await self._record(lambda: self.avatar_downloads.append((request.path_qs, authorization)))
+        data = self.avatars.get(request.match_info["key"])
+        if data is None:
+            return web.Response(status=404, text="not found")
+        return web.Response(body=data, content_type="image/jpeg")
 
     async def _upload(self, request: web.Request) -> web.Response:
         file_id = request.match_info["file_id"]

@@ -70,3 +70,56 @@ def mention(
     if files:
         event["files"] = list(files)
     return event
+
+
+def message_action(
+    callback_id: str,
+    *,
+    files: Sequence[dict[str, Any]] = (),
+    text: str = "my new photo",
+    user: str = "U1",
+    author: str = "U2",
+    channel: str = "C1",
+    team: str = TEAM,
+    response_url: str = "https://hooks.slack.com/app/T0FAKE/1/shortcut",
+) -> dict[str, Any]:
+    """A message shortcut used on a message `author` posted, as Slack sends it (`type: message_action`)."""
+    ts = message_ts()
+    message: dict[str, Any] = {"type": "message", "user": author, "text": text, "ts": ts}
+    if files:
+        message["files"] = list(files)
+    return {
+        "type": "message_action",
+        "token": "legacy-verification-token",
+        "action_ts": f"{ts}1",
+        "team": {"id": team, "domain": "fake"},
+        "user": {"id": user, "username": "ada", "team_id": team, "name": "ada"},
+        "channel": {"id": channel, "name": "general"},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id(),
+        "response_url": response_url,
+        "message_ts": ts,
+        "message": message,
+    }
+
+
+def slash_command(
+    text: str, *, user: str = "U1", channel: str = "C1", team: str = TEAM, response_url: str = ""
+) -> dict[str, Any]:
+    """`/headshot text`, as Slack posts it."""
+    return {
+        "token": "legacy-verification-token",
+        "team_id": team,
+        "team_domain": "fake",
+        "channel_id": channel,
+        "channel_name": "general",
+        "user_id": user,
+        "user_name": "ada",
+        "command": "/headshot",
+        "text": text,
+        "api_app_id": "A0FAKE",
+        "response_url": response_url,
+        "trigger_id": trigger_id(),
+    }

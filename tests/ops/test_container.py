@@ -247,7 +247,7 @@ def _variables_in(value: object) -> set[str]:
 def test_compose_services_profiles_and_volumes() -> None:
     compose = _compose()
     services = compose["services"]
-    assert set(services) == {"bot", "postgres", "bot-postgres"}
+    assert set(services) == {"bot", "postgres", "bot-postgres", "bot-a", "bot-b", "lb"}
 
     bot = services["bot"]
     assert "profiles" not in bot  # `docker compose up` starts it
@@ -257,7 +257,7 @@ def test_compose_services_profiles_and_volumes() -> None:
     assert any(str(p).endswith(":${PORT:-3000}") for p in bot["ports"])
 
     postgres = services["postgres"]
-    assert postgres["profiles"] == ["postgres"]
+    assert postgres["profiles"] == ["postgres", "scale"]
     assert postgres["image"] == "postgres:16-alpine"
     assert "postgres-data:/var/lib/postgresql/data" in postgres["volumes"]
     assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
@@ -277,6 +277,49 @@ def test_compose_services_profiles_and_volumes() -> None:
     for service in services.values():
         for volume in service.get("volumes", []):
             assert volume.split(":")[0] in compose["volumes"]
+
+
+def test_compose_scale_profile_two_replicas_on_one_postgres_each_with_its_probes_and_metrics() -> None:
+    compose = _compose()
+    services = compose["services"]
+    in_profile = {name for name, service in services.items() if "scale" in service.get("profiles", [])}
+    assert in_profile == {"postgres", "bot-a", "bot-b", "lb"}
+    # The default `docker compose up` is as it was: only `bot`.
+    assert {name for name, service in services.items() if "profiles" not in service} == {"bot"}
+
+    replicas = [services["bot-a"], services["bot-b"]]
+    environments = [replica["environment"] for replica in replicas]
+    for replica, environment in zip(replicas, environments, strict=True):
+        assert replica["image"] == services["bot"]["image"] and replica["env_file"] == ".env"
+        assert replica["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+        assert "volumes" not in replica  # no SQLite file: all state in PostgreSQL
+        # Each replica's probes and metrics, inside the container and published on a host port of its own.
+        inner = {environment["HEADSHOT_HEALTH_PORT"], environment["HEADSHOT_METRICS_PORT"]}
+        assert {port.split(":")[1] for port in replica["ports"]} == inner
+    assert environments[0]["HEADSHOT_DATABASE_URL"] == environments[1]["HEADSHOT_DATABASE_URL"]
+    assert (
+        environments[0]["HEADSHOT_DATABASE_URL"]
+        == services["bot-postgres"]["environment"]["HEADSHOT_DATABASE_URL"]
+    )
+    host_ports = [port.split(":")[0] for replica in replicas for port in replica["ports"]]
+    assert len(set(host_ports)) == 4
+    assert not set(host_ports) & {str(p).split(":")[0] for p in services["bot"]["ports"]}
+    # One Discord bot, two shards: each replica runs its own, together they cover 0 and 1 once.
+    assert {e["DISCORD_SHARD_COUNT"] for e in environments} == {"2"}
+    assert sorted(e["DISCORD_SHARD_IDS"] for e in environments) == ["0", "1"]
+
+    # Slack HTTP mode through the balancer on the port `bot` publishes (so the two set-ups cannot both run).
+    lb = services["lb"]
+    [published] = lb["ports"]
+    assert published == "${PORT:-3000}:3000"
+    assert str(services["bot"]["ports"][0]).startswith("${PORT:-3000}:")
+    [mounted] = lb["configs"]
+    config = compose["configs"][mounted["source"]]["content"]
+    assert mounted["target"].startswith("/etc/nginx/")
+    for environment, name in zip(environments, ("bot-a", "bot-b"), strict=True):
+        assert f"server {name}:{environment['PORT']}" in config
+    assert "location /slack/events" in config and "location = /readyz" in config
+    assert "$" not in config  # Compose would interpolate it
 
 
 def test_every_variable_compose_uses_is_in_env_example() -> None:

@@ -479,7 +479,13 @@ def test_buttons_and_home_view_through_the_brain(tmp_path: Path) -> None:
     [set_reply] = brain.handle_action(ActionEvent(ALICE, ActionId.REMIND_IN_A_YEAR, "12 months"))
     assert set_reply.kind is ReplyKind.REMINDER and "22 Nov 2027" in set_reply.text
     home = brain.home(ALICE)
-    assert "Your reminders" in (home[0].title or "") and home[-1].kind is ReplyKind.HELP
-    assert "You have no reminders" in brain.home(BOB)[0].text
+    # First the common actions as buttons, then the reminders, then the help.
+    assert [a.action_id for a in home[0].actions] == [
+        ActionId.REVIEW_PHOTO,
+        ActionId.LIST_REMINDERS,
+        ActionId.SHOW_HELP,
+    ]
+    assert "Your reminders" in (home[1].title or "") and home[-1].kind is ReplyKind.HELP
+    assert "You have no reminders" in brain.home(BOB)[1].text
     [gone] = brain.handle_action(ActionEvent(ALICE, "unknown_button", "x"))
     assert gone.kind is ReplyKind.ERROR

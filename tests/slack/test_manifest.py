@@ -16,12 +16,12 @@ from tests.fakes.brains import RecordingBrain
 EXPECTED_SCOPES = {
     "app_mentions:read": "app_mention event",
     "chat:write": "chat.postMessage, chat.postEphemeral",
-    "commands": "/headshot",
+    "commands": "/headshot, the message shortcut",
     "files:read": "files.info, url_private downloads",
     "files:write": "files.getUploadURLExternal, files.completeUploadExternal",
     "im:history": "message.im event",
     "im:write": "conversations.open for reminder DMs",
-    "users:read": "users.info, users.list, user_change event",
+    "users:read": "users.info (incl. the profile photo), users.list, user_change event",
 }
 # Manifest event name → the Bolt listener that handles it.
 EXPECTED_EVENTS = {
@@ -58,6 +58,17 @@ def test_events_command_interactivity_and_home_match_the_listeners(config: Confi
         RecordingBrain(config), build_client("xoxb-x", "http://127.0.0.1:9/api/"), bot_token="x", api_url="x"
     )
     assert set(adapter.event_listeners()) == set(EXPECTED_EVENTS.values())
+
+
+def test_message_shortcuts_match_the_listeners(config: Config) -> None:
+    shortcuts = _manifest()["features"]["shortcuts"]
+    adapter = SlackListeners(
+        RecordingBrain(config), build_client("xoxb-x", "http://127.0.0.1:9/api/"), bot_token="x", api_url="x"
+    )
+    assert {s["callback_id"] for s in shortcuts} == set(adapter.message_shortcuts())
+    assert {s["type"] for s in shortcuts} == {"message"}
+    for shortcut in shortcuts:  # Slack's limits: a name of 24 characters, a description of 80
+        assert len(shortcut["name"]) <= 24 and len(shortcut["description"]) <= 80
 
 
 def test_http_mode_urls_in_the_comments_point_at_the_one_endpoint() -> None:

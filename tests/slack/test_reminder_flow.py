@@ -114,3 +114,34 @@ async def test_a_reminder_set_in_a_dm_is_delivered_as_a_dm_with_snooze_and_done(
     assert {b["action_id"] for b in _buttons(delivered["blocks"])} >= {"snooze", "done"}
     # Delivered once: a second tick finds nothing due.
     assert await Scheduler(brain.reminders, senders).run_due(now=later) == 0
+
+
+async def test_the_home_tab_buttons_check_the_photo_list_reminders_and_help(
+    slack: FakeSlackApi, served: tuple[str, Brain, SlackSender]
+) -> None:
+    from tests.conftest import data_path
+
+    events, _, _ = served
+    slack.set_avatar(
+        "U1", data_path("photos", "interfaces_050_man_glasses_grey_background_256px.jpg").read_bytes()
+    )
+    opened = {"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"}
+    assert (await post_event(events, event_callback(opened), SECRET)).status == 200
+    view = (await slack.wait_for_call("views.publish"))["view"]
+    buttons = {b["text"]["text"]: b for b in _buttons(view["blocks"])}
+    assert {"Check my current photo", "My reminders", "Help"} <= set(buttons)
+
+    home = {"type": "view", "view_id": "V1"}
+    for label, expected in (("My reminders", "reminder"), ("Help", "How I can help")):
+        assert (await post_event(events, _click(slack, buttons[label], container=home), SECRET)).status == 200
+
+        def says(params: dict[str, Any], wanted: str = expected) -> bool:
+            return wanted in str(params["text"])
+
+        await slack.wait_for_call("chat.postMessage", where=says)
+    assert (
+        await post_event(events, _click(slack, buttons["Check my current photo"], container=home), SECRET)
+    ).status == 200
+    review = await slack.wait_for_call("chat.postMessage", timeout=90, where=lambda p: "Score" in p["text"])
+    assert review["channel"] == "DU1" and "Slack" in review["text"]
+    assert slack.avatar_downloads == [("/avatars/U1", None)]

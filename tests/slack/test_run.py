@@ -267,3 +267,17 @@ async def test_stopping_finishes_the_answers_already_acknowledged(
     await running.stop()
     assert slack.calls_to("files.completeUploadExternal")
     assert [c for c in slack.calls_to("chat.postMessage") if c["channel"] == "D1"]
+
+
+async def test_the_review_shortcut_in_socket_mode(slack: FakeSlackApi, socket_mode: Running) -> None:
+    from handlers.slack.app import REVIEW_SHORTCUT
+
+    await slack.wait_for_socket()
+    file = slack.add_file("F7", data_path("photos", PHOTO).read_bytes(), name=PHOTO)
+    envelope = await slack.send_envelope(
+        "interactive", slack_events.message_action(REVIEW_SHORTCUT, files=[file])
+    )
+    assert await slack.wait_for_ack(envelope) == {"envelope_id": envelope}
+    review = await slack.wait_for_call("chat.postEphemeral", timeout=90)
+    assert review["user"] == "U1" and "Score" in review["text"]
+    assert slack.calls_to("chat.postMessage") == []

@@ -111,6 +111,15 @@ async def test_serve_answers_slack_over_http_and_stops_cleanly(
     reminder = await slack.wait_for_response(timeout=60)
     assert reminder["response_type"] == "ephemeral" and reminder["text"]
 
+    # The message shortcut on someone's photo: a private review for the user who used it.
+    photo = slack.add_file("F2", data_path("photos", PHOTO).read_bytes(), name=PHOTO)
+    shortcut = slack_events.message_action("review_photo", files=[photo], author="U2")
+    assert (await post_event(events, shortcut, SECRET)).status == 200
+    review = await slack.wait_for_call(
+        "chat.postEphemeral", timeout=120, where=lambda c: "Score" in c["text"]
+    )
+    assert (review["channel"], review["user"]) == ("C1", "U1")
+
     assert (await post_event(events, event_callback(mention), "wrong-secret")).status == 401
 
     process.send_signal(signal.SIGTERM)
