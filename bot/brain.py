@@ -73,7 +73,9 @@ class Brain:
             if self._reminders is None:
                 from bot.reminders.service import ReminderService
 
-                self._reminders = ReminderService(self.config.database_url, clock=self.clock)
+                self._reminders = ReminderService(
+                    self.config.database_url, clock=self.clock, retention_days=self.config.retention_days
+                )
             return self._reminders
 
     def close(self) -> None:
@@ -165,6 +167,16 @@ class Brain:
 
     def photo_tracking_enabled(self, platform: str, workspace: str) -> bool:
         return self.reminders.tracking_enabled(platform, workspace)
+
+    def workspace_left(self, platform: str, workspace: str, *, reason: str, grace: bool = False) -> None:
+        """The bot was removed from a workspace or server (uninstalled, token revoked, kicked): its data is
+        deleted now, or, with `grace` (a Discord server that is only unavailable), after the grace period
+        unless it comes back; nothing is delivered there meanwhile."""
+        self.reminders.workspace_left(platform, workspace, reason=reason, grace=grace)
+
+    def workspace_back(self, platform: str, workspace: str) -> None:
+        """A workspace marked as gone is reachable again: deliveries resume, nothing is purged."""
+        self.reminders.workspace_back(platform, workspace)
 
     def first_delivery(self, platform: str, kind: str, ident: str) -> bool:
         """True when no process sharing the store has taken this delivery yet, and takes it.

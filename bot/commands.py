@@ -348,11 +348,12 @@ COMMANDS: tuple[ChatCommand, ...] = (
         "opt",
         reminder_grammar.RULES["opt"].pattern,
         _reminder("opt"),
-        "opt out / opt in",
-        "stop (or allow) proactive refresh suggestions",
+        "suggestions on / suggestions off (or opt in / opt out)",
+        "allow (or stop) messages I send unasked: a refresh suggestion when your photo gets old, an offer to "
+        "review a new one; off until you turn them on",
         slash=SlashForm(
             "opt",
-            "Stop (or allow again) proactive photo-refresh suggestions",
+            "Allow (in) or stop (out) photo-refresh suggestions; off until you opt in",
             "opt",
             (
                 Option(
@@ -363,6 +364,24 @@ COMMANDS: tuple[ChatCommand, ...] = (
                 ),
             ),
         ),
+    ),
+    ChatCommand(
+        "my data",
+        reminder_grammar.RULES["my data"].pattern,
+        _reminder("my data"),
+        "my data",
+        "everything I store about you, sent to you privately as a JSON file (PRIVACY.md)",
+        slash=SlashForm("my-data", "Get everything the bot stores about you, as a JSON file", "my data"),
+        section="Privacy",
+    ),
+    ChatCommand(
+        "forget me",
+        reminder_grammar.RULES["forget me"].pattern,
+        _reminder("forget me"),
+        "forget me",
+        "delete everything I store about you here, once you confirm (a button or “yes”, within 10 minutes)",
+        slash=SlashForm("forget-me", "Delete everything the bot stores about you (asks first)", "forget me"),
+        section="Privacy",
     ),
     ChatCommand(
         "timezone",
@@ -403,6 +422,19 @@ COMMANDS: tuple[ChatCommand, ...] = (
             "admin track-photos",
             (Option("state", "on or off", kind="choice", choices=(("on", "on"), ("off", "off"))),),
             group="admin",
+        ),
+        section="Admin",
+    ),
+    ChatCommand(
+        "admin report",
+        reminder_grammar.RULES["admin report"].pattern,
+        _reminder("admin report"),
+        "admin report",
+        "an anonymous photo-health count for the workspace: photos older than the refresh interval, "
+        "never names",
+        admin=True,
+        slash=SlashForm(
+            "report", "Anonymous photo-health counts for this workspace", "admin report", group="admin"
         ),
         section="Admin",
     ),
@@ -507,7 +539,7 @@ def command_named(name: str) -> ChatCommand:
 # --- what is generated from the registry ---------------------------------------------------------------
 
 HELP_INTRO = "I give profile-photo advice. You can:"
-SECTIONS = ("Ask", "Photos", "Reminders", "Admin", "Help")
+SECTIONS = ("Ask", "Photos", "Reminders", "Privacy", "Admin", "Help")
 
 
 def help_lines() -> list[str]:

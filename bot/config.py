@@ -59,6 +59,12 @@ CORE_SETTINGS: tuple[Setting, ...] = (
         "off",
     ),
     Setting("HEADSHOT_KB_LOG_DAYS", "days a logged question is kept before it is deleted", "30"),
+    Setting(
+        "HEADSHOT_RETENTION_DAYS",
+        "days after which delivered, cancelled and failed reminders, photo sightings, answer feedback, "
+        "logged questions and answered confirmations are deleted (PRIVACY.md)",
+        "90",
+    ),
 )
 
 
@@ -79,6 +85,7 @@ class Config:
     photo_memory_mb: int | None = None  # decode memory those analyses share; None: bot.photo.work's default
     kb_log_questions: bool = False  # keep the texts of badly served questions (HEADSHOT_KB_LOG_QUESTIONS)
     kb_log_days: int = 30  # how long they are kept
+    retention_days: int = 90  # finished reminders, sightings, feedback... are deleted after this many days
     # Every variable the process sees (.env merged under the environment), for the adapters' own settings.
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -117,6 +124,7 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv_path: Path |
     knowledge = setting(environ, "HEADSHOT_KNOWLEDGE_DIR")
     photo_workers = _positive_int(setting(environ, "HEADSHOT_PHOTO_WORKERS"), "HEADSHOT_PHOTO_WORKERS")
     photo_memory_mb = _positive_int(setting(environ, "HEADSHOT_PHOTO_MEMORY_MB"), "HEADSHOT_PHOTO_MEMORY_MB")
+    retention_days = _positive_int(setting(environ, "HEADSHOT_RETENTION_DAYS"), "HEADSHOT_RETENTION_DAYS")
     return Config(
         database_url=setting(environ, "HEADSHOT_DATABASE_URL") or _default_database_url(),
         knowledge_dir=Path(knowledge) if knowledge else BUNDLED_KNOWLEDGE_DIR,
@@ -129,6 +137,7 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv_path: Path |
         photo_memory_mb=photo_memory_mb,
         kb_log_questions=_switch(setting(environ, "HEADSHOT_KB_LOG_QUESTIONS"), "HEADSHOT_KB_LOG_QUESTIONS"),
         kb_log_days=_positive_int(setting(environ, "HEADSHOT_KB_LOG_DAYS"), "HEADSHOT_KB_LOG_DAYS") or 30,
+        retention_days=retention_days or 90,
         environ=dict(environ),
     )
 

@@ -154,6 +154,17 @@ class Image:
     alt: str = ""
 
 
+@dataclass(frozen=True)
+class File:
+    """A file sent to the user (their data export): uploaded on Slack, attached on Discord, saved to disk on
+    the console."""
+
+    filename: str
+    data: bytes
+    content_type: str = "application/json"
+    title: str = ""
+
+
 # --- the parts of a reply, in the order they are shown ------------------------------------------------
 
 
@@ -211,7 +222,12 @@ class Images:
     images: tuple[Image, ...]
 
 
-Part = Title | Paragraph | Quote | Checks | Score | Fixes | Sources | Buttons | Images
+@dataclass(frozen=True)
+class Files:
+    files: tuple[File, ...]
+
+
+Part = Title | Paragraph | Quote | Checks | Score | Fixes | Sources | Buttons | Images | Files
 
 _P = TypeVar("_P", bound=Part)
 
@@ -249,6 +265,8 @@ def part_text(part: Part) -> str:
             return "Options: " + " · ".join(a.label for a in actions)
         case Images(images):
             return "\n".join(f"[image: {image.filename}]" for image in images)
+        case Files(files):
+            return "\n".join(f"[file: {file.filename}]" for file in files)
     raise TypeError(f"not a reply part: {part!r}")
 
 
@@ -272,7 +290,9 @@ class Reply:
 
     @property
     def text(self) -> str:
-        return "\n\n".join(part_text(part) for part in self.parts if not isinstance(part, Images | Buttons))
+        return "\n\n".join(
+            part_text(part) for part in self.parts if not isinstance(part, Images | Buttons | Files)
+        )
 
     def first(self, kind: type[_P]) -> _P | None:
         return next((part for part in self.parts if isinstance(part, kind)), None)
@@ -289,6 +309,10 @@ class Reply:
     @property
     def images(self) -> tuple[Image, ...]:
         return tuple(i for part in self.parts if isinstance(part, Images) for i in part.images)
+
+    @property
+    def files(self) -> tuple[File, ...]:
+        return tuple(f for part in self.parts if isinstance(part, Files) for f in part.files)
 
     @property
     def checks(self) -> tuple[CheckLine, ...]:

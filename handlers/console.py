@@ -20,13 +20,14 @@ from typing import TextIO
 from bot.attachments import IMAGE_EXTENSIONS, too_large_problem
 from bot.brain import Brain
 from bot.commands import PHOTO_PLATFORMS, typed_form
-from bot.messages import Attachment, Buttons, Conversation, Images, Incoming, Reply, part_text
+from bot.messages import Attachment, Buttons, Conversation, Files, Images, Incoming, Reply, part_text
 from bot.photo.limits import MAX_UPLOAD_BYTES
 from bot.reminders.delivery import Delivery
 
 QUIT_WORDS = {"quit", "exit", ":q", "bye"}
 PROMPT = "> "
 CROPS_DIR = Path("data") / "crops"
+EXPORTS_DIR = Path("data") / "exports"  # "my data" files
 _FOR_PLATFORM = re.compile(r"\s+for\s+(" + "|".join(PHOTO_PLATFORMS) + r")\s*$", re.IGNORECASE)
 
 
@@ -76,7 +77,7 @@ class ConsoleOutput:
                 print(PROMPT, end="", file=self.stream, flush=True)
 
 
-def console_text(reply: Reply, *, crops_dir: Path | None = CROPS_DIR) -> str:
+def console_text(reply: Reply, *, crops_dir: Path | None = CROPS_DIR, exports_dir: Path = EXPORTS_DIR) -> str:
     """A reply as the console shows it: every part's reference text, except that buttons become the words
     to type and images are saved to `crops_dir` with their paths printed."""
     lines: list[str] = []
@@ -85,9 +86,26 @@ def console_text(reply: Reply, *, crops_dir: Path | None = CROPS_DIR) -> str:
             lines.append("Say: " + " · ".join(f"“{typed_form(action)}”" for action in part.actions))
         elif isinstance(part, Images) and crops_dir is not None:
             lines.extend(_saved(part, crops_dir))
+        elif isinstance(part, Files):
+            lines.extend(_saved_files(part, exports_dir))
         else:
             lines.append(part_text(part))
     return "\n".join(lines)
+
+
+def _saved_files(files: Files, folder: Path) -> list[str]:
+    """A file for the user (their data export), written where only this machine's user can read it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        lines = []
+        for file in files.files:
+            path = folder / Path(file.filename).name
+            path.touch(mode=0o600, exist_ok=True)
+            path.write_bytes(file.data)
+            lines.append(f"[{file.title or 'file'}: saved to {path}]")
+        return lines
+    except OSError as exc:
+        return [f"[the file could not be saved in {folder}: {exc.strerror or exc}]"]
 
 
 def _saved(images: Images, folder: Path) -> list[str]:

@@ -32,6 +32,7 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 def build_parser(extra: Sequence[Registrar] = ()) -> argparse.ArgumentParser:
     from bot.cli import ask as knowledge_cli
     from bot.cli import check as photo_cli
+    from bot.cli import privacy as privacy_cli
     from bot.cli import reminders as reminders_cli
 
     parser = argparse.ArgumentParser(prog="headshot")
@@ -41,6 +42,7 @@ def build_parser(extra: Sequence[Registrar] = ()) -> argparse.ArgumentParser:
         knowledge_cli.register_ask,
         photo_cli.register,
         reminders_cli.register,
+        privacy_cli.register,
         knowledge_cli.register_kb,
     ):
         register(subparsers)

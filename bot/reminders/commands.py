@@ -72,6 +72,21 @@ class OptSuggestions:
 
 
 @dataclass(frozen=True)
+class MyData:
+    pass
+
+
+@dataclass(frozen=True)
+class ForgetMe:
+    pass
+
+
+@dataclass(frozen=True)
+class AdminReport:
+    pass
+
+
+@dataclass(frozen=True)
 class SetTimezone:
     zone: str | None  # None: tell me what it is
 
@@ -103,6 +118,9 @@ Command = (
     | Undo
     | Done
     | OptSuggestions
+    | MyData
+    | ForgetMe
+    | AdminReport
     | SetTimezone
     | TrackPhotos
     | RefreshInterval
@@ -171,7 +189,17 @@ _DONE = re.compile(
 _OPT = re.compile(
     r"^opt[\s-]?(?P<direction>out|in)\b(?:\s+(?:of|to|from)?\s*(?:the\s+)?suggestions?)?$"
     r"|^(?P<stop>stop|no more)\s+suggestions$"
+    r"|^(?:turn\s+)?(?:photo\s+)?suggestions\s+(?P<switch>on|off)$"
 )
+_MY_DATA = re.compile(
+    r"^(?:(?:show|send|export|give|download)\s+(?:me\s+)?)?(?:all\s+)?(?:my|all my)\s+data$"
+    r"|^what (?:do you (?:know|store|keep)|data do you (?:have|keep|store)) about me$"
+)
+_FORGET_ME = re.compile(
+    rf"^{_POLITE}(?:forget\s+(?:me|about me|everything about me)|delete\s+(?:all\s+)?my\s+data"
+    r"|erase\s+(?:me|my\s+data))" + _PLEASE + "$"
+)
+_ADMIN_REPORT = re.compile(r"^admin\s+(?:photo[\s-]?health\s+)?report$")
 _TIMEZONE = re.compile(
     r"^(?:set\s+)?(?:my\s+)?(?:time\s*zone|tz)(?:\s+(?:to|is|=))?"
     r"(?:\s+(?P<zone>[\w/+\-]+(?: [\w/+\-]+){0,3}))?$"
@@ -244,7 +272,15 @@ RULES: dict[str, Rule] = {
     "move": Rule(_MOVE, _move),
     "undo": Rule(_UNDO, lambda typed, m: Undo()),
     "done": Rule(_DONE, lambda typed, m: Done()),
-    "opt": Rule(_OPT, lambda typed, m: OptSuggestions(opt_out=m.group("direction") != "in")),
+    "opt": Rule(
+        _OPT,
+        lambda typed, m: OptSuggestions(
+            opt_out=m.group("direction") != "in" if m.group("switch") is None else m.group("switch") == "off"
+        ),
+    ),
+    "my data": Rule(_MY_DATA, lambda typed, m: MyData()),
+    "forget me": Rule(_FORGET_ME, lambda typed, m: ForgetMe()),
+    "admin report": Rule(_ADMIN_REPORT, lambda typed, m: AdminReport()),
     "timezone": Rule(_TIMEZONE, _timezone),
     "admin track-photos": Rule(_TRACK, lambda typed, m: TrackPhotos(_switch(m))),
     "admin refresh-interval": Rule(

@@ -38,6 +38,16 @@ class PermanentDeliveryError(Exception):
         self.reason = reason
 
 
+class WorkspaceGoneError(Exception):
+    """The platform no longer lets the bot into this workspace (its token was revoked or is invalid): the
+    scheduler marks the workspace gone, delivers nothing there, and purges it after the grace period unless
+    it is heard from again."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class Sender(Protocol):
     async def deliver(self, delivery: Delivery) -> None: ...
 

@@ -109,6 +109,9 @@ class UserPreference(Base):
     user: Mapped[str] = mapped_column(String(128), primary_key=True)
     timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
     suggestions_opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The person's own consent to proactive messages (outdated-photo suggestions, new-photo review offers):
+    # off until they say "suggestions on"; an admin's photo_tracking only decides whether it is offered.
+    suggestions_opted_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     refresh_interval_months: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
@@ -239,3 +242,17 @@ class QuestionLogEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_question_log_created", "created_at"),)
+
+
+class WorkspaceDeparture(Base):
+    """A workspace or server the bot was removed from, or lost access to: nothing is delivered there, and
+    its data is deleted once `purge_after` passes (at once for an uninstall; after a grace period for a
+    Discord server that is only unavailable, which clears the row when it comes back)."""
+
+    __tablename__ = "workspace_departures"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(128), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(64))
+    departed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    purge_after: Mapped[datetime] = mapped_column(UTCDateTime())

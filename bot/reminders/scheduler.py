@@ -37,8 +37,15 @@ from sqlalchemy.exc import OperationalError
 
 from bot import metrics
 from bot.messages import Action, ActionId, Buttons, Paragraph, Reply, ReplyKind, Title
+from bot.reminders import privacy
 from bot.reminders.daytime import DAYTIME_END, DAYTIME_START, in_daytime, next_daytime
-from bot.reminders.delivery import Delivery, PermanentDeliveryError, SenderRegistry, TransientDeliveryError
+from bot.reminders.delivery import (
+    Delivery,
+    PermanentDeliveryError,
+    SenderRegistry,
+    TransientDeliveryError,
+    WorkspaceGoneError,
+)
 from bot.reminders.models import ReminderKind
 from bot.reminders.service import ReminderService
 from bot.reminders.store import ReminderRecord
@@ -48,6 +55,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+RETENTION_EVERY = timedelta(hours=1)  # the retention purge runs at most this often per process
 MAX_UNMARKED = 32  # sent-but-unmarked reminders allowed to pile up before delivery waits for the write
 __all__ = ["DAYTIME_END", "DAYTIME_START", "Scheduler", "in_daytime", "next_daytime", "reminder_reply"]
 
@@ -163,12 +171,14 @@ class Scheduler:
         self.base_backoff = base_backoff
         self.max_backoff = max_backoff
         self.worker_id = worker_id or default_worker_id()
+        self._departed: set[tuple[str, str]] = set()  # this tick: workspaces nothing is delivered to
+        self._next_retention: datetime | None = None
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Ticks until `stopping` is set; then finishes the delivery in hand and releases unstarted claims."""
         while not stopping.is_set():
             try:
-                delivered = await self._tick(None, stopping)
+                delivered = await self._tick(None, stopping, retention=True)
                 if delivered:
                     log.info("delivered %d reminders", delivered)
                 metrics.scheduler_ticked(self.tick_lag)
@@ -187,21 +197,29 @@ class Scheduler:
 
     # --- one tick -------------------------------------------------------------------------------------
 
-    async def _tick(self, fixed_now: datetime | None, stopping: asyncio.Event | None) -> int:
+    async def _tick(
+        self, fixed_now: datetime | None, stopping: asyncio.Event | None, *, retention: bool = False
+    ) -> int:
         """`fixed_now` pretends the time (run-due --now, tests); None reads the clock as the tick goes on."""
         marks = _DeliveredMarks(self)
         self.tick_lag = 0.0
         try:
-            return await self._claim_and_deliver(fixed_now, stopping, marks)
+            return await self._claim_and_deliver(fixed_now, stopping, marks, retention=retention)
         finally:
             await marks.drain()
 
     async def _claim_and_deliver(
-        self, fixed_now: datetime | None, stopping: asyncio.Event | None, marks: _DeliveredMarks
+        self,
+        fixed_now: datetime | None,
+        stopping: asyncio.Event | None,
+        marks: _DeliveredMarks,
+        *,
+        retention: bool,
     ) -> int:
         delivered = 0
         zone_cache: dict[tuple[str, str, str], ZoneInfo | None] = {}
         await self._recover_stalled_claims(fixed_now or self.service.clock())
+        await self._housekeeping(fixed_now or self.service.clock(), retention=retention)
         while stopping is None or not stopping.is_set():
             now = fixed_now or self.service.clock()
             held_until = now + self.lease
@@ -256,6 +274,23 @@ class Scheduler:
         if expired:
             log.warning("took back %d reminders whose claim lease ran out", expired)
 
+    async def _housekeeping(self, now: datetime, *, retention: bool) -> None:
+        """Purges the workspaces whose grace period ran out, learns which are gone (nothing is delivered
+        there), and (the running scheduler, not a one-shot `run-due`) at most once an hour deletes what is
+        past the retention period, in small batches."""
+        engine = self.store.engine
+        purged = await self._write(privacy.purge_departed, engine, now=now)
+        if purged:
+            log.info("purged the data of %d workspaces the bot left", len(purged))
+        self._departed = await asyncio.to_thread(privacy.departed, engine)
+        if retention and (self._next_retention is None or now >= self._next_retention):
+            self._next_retention = now + RETENTION_EVERY
+            deleted = await asyncio.to_thread(
+                privacy.purge_expired, engine, now=now, retention_days=self.service.retention_days
+            )
+            if deleted:
+                log.info("retention: deleted %d expired rows", sum(deleted.values()))
+
     async def _fill_zones(
         self, batch: list[ReminderRecord], cache: dict[tuple[str, str, str], ZoneInfo | None]
     ) -> None:
@@ -286,6 +321,12 @@ class Scheduler:
         if sender is None:  # unregistered since the claim: leave it pending for a worker that has one
             await self._write(self.store.release, [record.id], self.worker_id)
             return 0
+        if (record.platform, record.workspace) in self._departed:
+            # The bot is out of that workspace: nothing is sent; it is purged or comes back meanwhile.
+            await self._write(
+                self.store.defer, record.id, self.worker_id, due_at=now + privacy.UNAVAILABLE_GRACE
+            )
+            return 0
         if zone is not None and not record.exact_time:  # a time the user named is kept (DESIGN.md)
             local = now.astimezone(zone)
             if not in_daytime(local):
@@ -297,6 +338,22 @@ class Scheduler:
         attempts = record.attempts + 1
         try:
             await sender.deliver(delivery)
+        except WorkspaceGoneError as exc:
+            log.warning("reminder %d: the workspace is gone (%s)", record.id, exc.reason)
+            await self._write(
+                privacy.mark_departed,
+                self.store.engine,
+                record.platform,
+                record.workspace,
+                reason=exc.reason,
+                now=now,
+                purge_after=now + privacy.UNAVAILABLE_GRACE,
+            )
+            self._departed.add((record.platform, record.workspace))
+            await self._write(
+                self.store.defer, record.id, self.worker_id, due_at=now + privacy.UNAVAILABLE_GRACE
+            )
+            return 0
         except PermanentDeliveryError as exc:
             log.info("reminder %d failed permanently: %s", record.id, exc.reason)
             metrics.reminder_outcome("failed")

@@ -7,6 +7,7 @@ reminders, or even learn that a number is taken.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -22,6 +23,8 @@ from bot.messages import (
     ActionId,
     Buttons,
     Conversation,
+    File,
+    Files,
     Incoming,
     Paragraph,
     Reply,
@@ -29,6 +32,7 @@ from bot.messages import (
     Title,
 )
 from bot.reminders import commands as cmd
+from bot.reminders import privacy
 from bot.reminders.database import DEFAULT_BUSY_TIMEOUT_MS
 from bot.reminders.daytime import DAYTIME_END, DAYTIME_START, delivery_time
 from bot.reminders.models import ReminderKind, ReminderStatus
@@ -66,6 +70,7 @@ MAX_TEXT_LENGTH = 300
 DEFAULT_SNOOZE = "1 month"
 DEFAULT_TEXT = "Time to refresh your headshot! A portrait is worth revisiting every 1–2 years."
 CONFIRMATION_TTL = timedelta(minutes=10)  # how long "cancel all?" waits for its yes
+FORGET = "forget me"  # the confirmation's action: delete everything about this person
 UNDO_WINDOW = timedelta(hours=24)  # "undo" puts back the last change only while it is this recent
 NEW_PHOTO_TEXT = (
     "I noticed your new profile photo — nice! {resolved}Want me to look at it? Press the button, or post the "
@@ -73,7 +78,8 @@ NEW_PHOTO_TEXT = (
 )
 SUGGESTION_TEXT = (
     "Your profile photo here hasn’t changed in over {years}. Headshots are worth revisiting every 1–2 "
-    "years — post a new one and I’ll check it for you. (Say “opt out” and I won’t suggest this again.)"
+    "years — post a new one and I’ll check it for you. (Say “suggestions off” and I won’t suggest this "
+    "again.)"
 )
 _PREPOSITIONS = frozenset({"in", "on", "at", "by", "for", "until", "from"})
 # Words a "when" may begin with, where "remind me to … <when>" is split; every candidate is then read.
@@ -101,10 +107,12 @@ class ReminderService:
         clock: Callable[[], datetime],
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
         max_active: int = MAX_ACTIVE_REMINDERS,
+        retention_days: int = privacy.DEFAULT_RETENTION_DAYS,
     ) -> None:
         self.database_url = database_url
         self.clock = clock
         self.max_active = max_active
+        self.retention_days = retention_days
         self.store = ReminderStore(database_url, busy_timeout_ms=busy_timeout_ms)
 
     def close(self) -> None:
@@ -149,6 +157,12 @@ class ReminderService:
                 return [self._done(conversation, None, incoming.user_timezone)]
             case cmd.OptSuggestions(opt_out=opt_out):
                 return [self._opt(conversation, opt_out)]
+            case cmd.MyData():
+                return [self._my_data(conversation)]
+            case cmd.ForgetMe():
+                return [self._ask_forget(conversation)]
+            case cmd.AdminReport():
+                return [self._admin_report(conversation, incoming.user_is_admin)]
             case cmd.SetTimezone(zone=zone):
                 return [self._timezone(conversation, zone, incoming.user_timezone)]
             case cmd.TrackPhotos(enable=enable):
@@ -210,19 +224,16 @@ class ReminderService:
         now = self.clock()
         interval = relativedelta(months=settings.refresh_interval_months)
         users = [s.user for s in stored]
-        changed = [s for s in stored if s.replaced_hash is not None]
-        if changed:
-            opted_out = self.store.opted_out(platform, [s.user for s in changed])
-            for sighting in changed:
-                if sighting.user not in opted_out:
-                    self._notice_new_photo(
-                        platform, workspace, sighting.user, sighting.avatar_hash, now - interval
-                    )
+        # Consent before contact: only people who said "suggestions on" themselves hear from the bot unasked.
+        consented = self.store.opted_in(platform, users)
+        changed = [s for s in stored if s.replaced_hash is not None and s.user in consented]
+        for sighting in changed:
+            self._notice_new_photo(platform, workspace, sighting.user, sighting.avatar_hash, now - interval)
         due = suggestions_due(
-            stored,
+            [s for s in stored if s.user in consented],
             now=now,
             interval=interval,
-            opted_out=self.store.opted_out(platform, users),
+            opted_out=(),
             recently_suggested=self.store.users_with_recent_suggestion(
                 platform, workspace, users, now - interval
             ),
@@ -271,6 +282,33 @@ class ReminderService:
 
         if self.store.resolve_new_photo(platform, user, avatar_hash, change, offer, now=now) is not None:
             log.info("a new profile photo resolved refresh reminders", extra={"platform": platform})
+
+    # --- workspaces the bot left -----------------------------------------------------------------------
+
+    def workspace_left(self, platform: str, workspace: str, *, reason: str, grace: bool = False) -> None:
+        if not workspace:
+            return
+        now = self.clock()
+        if grace:
+            privacy.mark_departed(
+                self.store.engine,
+                platform,
+                workspace,
+                reason=reason,
+                now=now,
+                purge_after=now + privacy.UNAVAILABLE_GRACE,
+            )
+            log.info("workspace unavailable: purged after the grace period", extra={"platform": platform})
+            return
+        deleted = privacy.purge_workspace(self.store.engine, platform, workspace)
+        log.info(
+            "workspace removed: its data was deleted",
+            extra={"platform": platform, "reason": reason, "rows": sum(deleted.values())},
+        )
+
+    def workspace_back(self, platform: str, workspace: str) -> None:
+        if workspace and privacy.mark_returned(self.store.engine, platform, workspace):
+            log.info("workspace reachable again: deliveries resume", extra={"platform": platform})
 
     def tracking_enabled(self, platform: str, workspace: str) -> bool:
         return self.store.workspace_settings(platform, workspace).photo_tracking
@@ -464,6 +502,8 @@ class ReminderService:
         answer = self.store.answer(
             conversation.platform, conversation.user, yes=yes, now=self.clock(), confirmation_id=question
         )
+        if answer.action == FORGET:
+            return self._answer_forget(conversation, answer.state)
         match answer.state:
             case "nothing":
                 return _private(
@@ -495,6 +535,25 @@ class ReminderService:
         if gone:
             text += f" (#{', #'.join(map(str, gone))} had already been delivered or cancelled.)"
         return _undoable(text, applied)
+
+    def _answer_forget(self, conversation: Conversation, state: str) -> Reply:
+        match state:
+            case "expired":
+                minutes = int(CONFIRMATION_TTL.total_seconds() // 60)
+                return _private_error(
+                    f"That question has expired (I wait {minutes} minutes), so nothing was deleted. Say "
+                    "“forget me” again if you still want to."
+                )
+            case "answered":
+                return _private("You already answered that question.")
+            case "no":
+                return _private("OK — I kept your data.")
+        deleted = self.forget(conversation.platform, conversation.workspace, conversation.user)
+        count = sum(deleted.values())
+        return _private(
+            f"Done — I deleted everything I stored about you here ({count} records). If you talk to me "
+            "again, I start from nothing."
+        )
 
     def _move(
         self,
@@ -734,15 +793,128 @@ class ReminderService:
         )
 
     def _opt(self, conversation: Conversation, opt_out: bool) -> Reply:
-        self.store.set_preferences(conversation.platform, conversation.user, suggestions_opted_out=opt_out)
+        self.store.set_preferences(
+            conversation.platform,
+            conversation.user,
+            suggestions_opted_out=opt_out,
+            suggestions_opted_in=not opt_out,
+        )
         if opt_out:
             for kind in (ReminderKind.SUGGESTION, ReminderKind.PHOTO_REVIEW):
                 self.store.cancel_kind(conversation.platform, conversation.user, kind.value)
             return _private(
                 "Done — I won’t suggest refreshing your photo any more. Reminders you set yourself stay. "
-                "Say “opt in” to undo."
+                "Say “suggestions on” to undo."
             )
-        return _private("You’re opted in again: I may suggest a refresh when your photo gets old.")
+        offered = self.store.workspace_settings(conversation.platform, conversation.workspace).photo_tracking
+        where = (
+            ""
+            if offered
+            else " (Photo suggestions are not turned on in this workspace yet; an admin decides that.)"
+        )
+        return _private(
+            "You’re opted in: I may message you to suggest a refresh when your profile photo gets old, and "
+            f"offer to review a new one. Say “suggestions off” to stop.{where}"
+        )
+
+    # --- privacy: see and delete your data -----------------------------------------------------------
+
+    def _my_data(self, conversation: Conversation) -> Reply:
+        data = privacy.export_user(
+            self.store.engine,
+            conversation.platform,
+            conversation.workspace,
+            conversation.user,
+            now=self.clock(),
+        )
+        count = sum(len(rows) for rows in data["tables"].values())
+        payload = json.dumps(data, ensure_ascii=False, indent=2).encode()
+        filename = f"headshot-data-{conversation.platform}-{self.clock():%Y%m%d-%H%M%S}.json"
+        summary = ", ".join(f"{len(rows)} {name}" for name, rows in data["tables"].items() if rows)
+        return Reply(
+            ReplyKind.REMINDER,
+            (
+                Title("Your data"),
+                Paragraph(
+                    (
+                        f"Everything I store about you here: {count} records ({summary})."
+                        if count
+                        else "I store nothing about you here."
+                    )
+                    + " The attached JSON file has all of it. Say “forget me” to delete it."
+                ),
+                Files((File(filename, payload, "application/json", "Your headshot-bot data"),)),
+            ),
+            private=True,
+        )
+
+    def _ask_forget(self, conversation: Conversation) -> Reply:
+        question = self.store.ask(
+            conversation.platform, conversation.user, FORGET, [], now=self.clock(), ttl=CONFIRMATION_TTL
+        )
+        minutes = int(CONFIRMATION_TTL.total_seconds() // 60)
+        return Reply(
+            ReplyKind.REMINDER,
+            (
+                Paragraph(
+                    "Delete everything I store about you here — your reminders, preferences, time zone, "
+                    "photo sightings and feedback? This cannot be undone. Say “yes” within "
+                    f"{minutes} minutes, or press the button; nothing is deleted until you do. Say “no” to "
+                    "keep it."
+                ),
+                Buttons(
+                    (
+                        Action("Yes, forget me", ActionId.CONFIRM, str(question), style="danger"),
+                        Action("No, keep it", ActionId.DECLINE, str(question)),
+                    )
+                ),
+            ),
+            private=True,
+        )
+
+    def forget(self, platform: str, workspace: str, user: str) -> dict[str, int]:
+        deleted = privacy.forget_user(self.store.engine, platform, workspace, user)
+        log.info("forgot a user on request", extra={"platform": platform, "rows": sum(deleted.values())})
+        return deleted
+
+    def _admin_report(self, conversation: Conversation, is_admin: bool) -> Reply:
+        if not is_admin:
+            return _private_error("Only a workspace admin can see the photo-health report.")
+        if not conversation.workspace:
+            return _private_error("Run this in the workspace or server you want the report for, not in a DM.")
+        settings = self.store.workspace_settings(conversation.platform, conversation.workspace)
+        health = privacy.photo_health(
+            self.store.engine,
+            conversation.platform,
+            conversation.workspace,
+            now=self.clock(),
+            interval_months=settings.refresh_interval_months,
+        )
+        span = _describe_months(settings.refresh_interval_months)
+        if not settings.photo_tracking and not health.people_seen:
+            return _private(
+                "Photo-health report: nothing to count — photo tracking is off here, so I have seen no "
+                "profile photos. An admin can turn it on with “admin track-photos on”."
+            )
+        return Reply(
+            ReplyKind.REMINDER,
+            (
+                Title("Photo-health report (counts only, no names)"),
+                Paragraph(
+                    f"Profile photos seen: {health.people_seen}\n"
+                    f"Unchanged for {span} or longer: {health.older_than_interval}\n"
+                    "Missing photos: not counted — I only record people who have a profile photo.\n"
+                    "Too small for the platform: not counted — I keep a hash of each photo, never the "
+                    "picture, so its size is unknown."
+                ),
+                Paragraph(
+                    "Counted from the photos I have seen since photo tracking was turned on"
+                    + ("" if settings.photo_tracking else " (it is off now)")
+                    + ". Members hear from me only if they said “suggestions on” themselves."
+                ),
+            ),
+            private=True,
+        )
 
     def _timezone(self, conversation: Conversation, zone: str | None, reported: str | None) -> Reply:
         if zone is None:
@@ -788,7 +960,8 @@ class ReminderService:
         if enable:
             return _private(
                 f"Photo tracking is on: I’ll suggest a refresh, once, to people whose profile photo hasn’t "
-                f"changed in {span}. Anyone can say “opt out”."
+                f"changed in {span} — only to those who said “suggestions on” themselves; I message nobody "
+                "else."
             )
         return _private("Photo tracking is off: I won’t suggest photo refreshes in this workspace.")
 

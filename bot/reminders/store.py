@@ -26,6 +26,7 @@ from bot.reminders.models import (
     ACTIVE_STATUSES,
     DEFAULT_WORKSPACE_INTERVAL_MONTHS,
     AvatarSightingRow,
+    Base,
     Confirmation,
     HandledEvent,
     PhotoOffer,
@@ -102,6 +103,7 @@ class Preferences:
     timezone: str | None = None
     suggestions_opted_out: bool = False
     refresh_interval_months: int | None = None
+    suggestions_opted_in: bool = False  # their own consent to proactive messages
 
 
 @dataclass(frozen=True)
@@ -582,7 +584,12 @@ class ReminderStore:
             ).one_or_none()
         if row is None:
             return Preferences()
-        return Preferences(row.timezone, bool(row.suggestions_opted_out), row.refresh_interval_months)
+        return Preferences(
+            row.timezone,
+            bool(row.suggestions_opted_out),
+            row.refresh_interval_months,
+            bool(row.suggestions_opted_in),
+        )
 
     def timezones(self, people: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """Stored time zones for (platform, user) pairs, in one query."""
@@ -605,7 +612,7 @@ class ReminderStore:
             if exists:
                 connection.execute(update(preferences).where(key).values(**changes))
             else:
-                values = {"suggestions_opted_out": False, **changes}
+                values = {"suggestions_opted_out": False, "suggestions_opted_in": False, **changes}
                 connection.execute(insert(preferences).values(platform=platform, user=user, **values))
         return self.preferences(platform, user)
 
@@ -712,6 +719,19 @@ class ReminderStore:
                     reminders.c.user.in_(list(users)),
                     reminders.c.kind == ReminderKind.SUGGESTION.value,
                     or_(reminders.c.created_at >= since, reminders.c.status.in_(ACTIVE_STATUSES)),
+                )
+            ).all()
+        return {row.user for row in rows}
+
+    def opted_in(self, platform: str, users: Iterable[str]) -> set[str]:
+        """Who said "suggestions on" themselves: the only people the bot may contact unasked."""
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                select(preferences.c.user).where(
+                    preferences.c.platform == platform,
+                    preferences.c.user.in_(list(users)),
+                    preferences.c.suggestions_opted_in.is_(True),
+                    preferences.c.suggestions_opted_out.is_(False),
                 )
             ).all()
         return {row.user for row in rows}
@@ -924,17 +944,7 @@ class ReminderStore:
     def delete_everything(self) -> None:
         """Empties every table (tests on a shared PostgreSQL database)."""
         with self.engine.begin() as connection:
-            for table in (
-                reminders,
-                preferences,
-                workspaces,
-                sightings_table,
-                changes_table,
-                confirmations_table,
-                offers_table,
-                events_table,
-                *self.feedback.tables(),
-            ):
+            for table in reversed(Base.metadata.sorted_tables):
                 connection.execute(delete(table))
 
 

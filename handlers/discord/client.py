@@ -105,6 +105,9 @@ class DiscordBot:
         self.client.event(self.on_member_update)
         self.client.event(self.on_user_update)
         self.client.event(self.on_guild_available)
+        self.client.event(self.on_guild_join)
+        self.client.event(self.on_guild_remove)
+        self.client.event(self.on_guild_unavailable)
 
     # --- start ------------------------------------------------------------------------------------
 
@@ -397,7 +400,33 @@ class DiscordBot:
             await self.record_server_avatars(interaction.guild)
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
+        await self._server_back(guild)
         await self.record_server_avatars(guild)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self._server_back(guild)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Kicked, banned or the server deleted: its data is deleted now (PRIVACY.md)."""
+        await self._server_left(guild, reason="guild_remove", grace=False)
+
+    async def on_guild_unavailable(self, guild: discord.Guild) -> None:
+        """An outage, not a removal: the server's data is kept for a grace period, deliveries wait."""
+        await self._server_left(guild, reason="guild_unavailable", grace=True)
+
+    async def _server_left(self, guild: discord.Guild, *, reason: str, grace: bool) -> None:
+        try:
+            await asyncio.to_thread(
+                self.runtime.brain.workspace_left, PLATFORM, str(guild.id), reason=reason, grace=grace
+            )
+        except Exception:
+            log.exception("forgetting a server the bot left failed", extra={"guild": str(guild.id)})
+
+    async def _server_back(self, guild: discord.Guild) -> None:
+        try:
+            await asyncio.to_thread(self.runtime.brain.workspace_back, PLATFORM, str(guild.id))
+        except Exception:
+            log.exception("marking a server as back failed", extra={"guild": str(guild.id)})
 
     async def record_server_avatars(self, guild: discord.Guild) -> None:
         """A sighting of every member's current avatar: photos that never change send no update event,

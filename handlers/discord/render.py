@@ -22,6 +22,8 @@ from bot.messages import (
     ActionId,
     Buttons,
     Checks,
+    File,
+    Files,
     Fixes,
     Image,
     Images,
@@ -134,6 +136,7 @@ class OutgoingMessage:
     embeds: list[discord.Embed] = field(default_factory=list)
     images: tuple[Image, ...] = ()
     actions: tuple[Action, ...] = ()
+    attachments: tuple[File, ...] = ()  # other files (a data export), attached as they are
 
     def files(self) -> list[discord.File]:
         # discord.File is consumed by a send, so each send builds fresh ones.
@@ -142,6 +145,11 @@ class OutgoingMessage:
                 io.BytesIO(image.data), filename=attachment_name(image), description=image.alt or None
             )
             for image in self.images
+        ] + [
+            discord.File(
+                io.BytesIO(file.data), filename=_file_name(file.filename), description=file.title or None
+            )
+            for file in self.attachments
         ]
 
     def send_kwargs(self) -> dict[str, Any]:
@@ -150,12 +158,16 @@ class OutgoingMessage:
             kwargs["content"] = self.content
         if self.embeds:
             kwargs["embeds"] = self.embeds
-        if self.images:
+        if self.images or self.attachments:
             kwargs["files"] = self.files()
         view = build_view(self.actions)
         if view is not None:
             kwargs["view"] = view
         return kwargs
+
+
+def _file_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "file"
 
 
 def attachment_name(image: Image) -> str:
@@ -186,7 +198,7 @@ def _headed(heading: str | None, label: str | None, body: str) -> str:
 def _description_piece(part: Part) -> str | None:
     """A part's text in the embed description; None for the parts shown elsewhere in the embed."""
     match part:
-        case Title() | Score() | Fixes() | Sources() | Buttons() | Images():
+        case Title() | Score() | Fixes() | Sources() | Buttons() | Images() | Files():
             return None
         case Paragraph(text, heading, label):
             return _headed(heading, label, _escape(text))
@@ -281,5 +293,6 @@ def render_reply(reply: Reply) -> list[OutgoingMessage]:
     if not messages:
         messages = [OutgoingMessage(content="…")]
     messages[0].images = reply.images
+    messages[0].attachments = reply.files
     messages[-1].actions = reply.actions
     return messages

@@ -30,7 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.brain import Brain
 from bot.commands import action_wants_profile_photo, wants_profile_photo
-from bot.messages import ActionEvent, ActionId, Conversation, Image, Incoming, Origin, Reply
+from bot.messages import ActionEvent, ActionId, Conversation, Incoming, Origin, Reply
 from bot.notify import on_loop
 from bot.reminders.service import AvatarSighting
 from handlers.slack.files import download_files
@@ -211,6 +211,8 @@ class SlackListeners:
             "message": self.on_message,  # subscribed as message.im only
             "app_home_opened": self.on_home_opened,
             "user_change": self.on_user_change,
+            "app_uninstalled": self.on_removed,
+            "tokens_revoked": self.on_removed,
         }
 
     def message_shortcuts(self) -> dict[str, Callable[..., Awaitable[None]]]:
@@ -259,8 +261,8 @@ class SlackListeners:
                 await self._safe_post(
                     channel=channel, user=user, thread=None, ephemeral=True, payload=payload
                 )
-            if reply.images:
-                await self._upload_privately(reply.images, user)
+            if reply.images or reply.files:
+                await self._upload_privately(reply, user)
 
     async def on_review_shortcut(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """The message shortcut "Review this photo": that message's images reviewed, for the person who used
@@ -316,13 +318,13 @@ class SlackListeners:
                     await self._safe_post(
                         channel=dm, user=user, thread=None, ephemeral=False, payload=payload
                     )
-            if reply.images:
-                await self._upload_privately(reply.images, user, dm=dm)
+            if reply.images or reply.files:
+                await self._upload_privately(reply, user, dm=dm)
 
-    async def _upload_privately(self, images: Sequence[Image], user: str, *, dm: str | None = None) -> None:
+    async def _upload_privately(self, reply: Reply, user: str, *, dm: str | None = None) -> None:
         dm = dm or await self._dm_channel(user)
         if dm is not None:
-            await self._upload(images, channel=dm, thread=None)
+            await self._upload(reply, channel=dm, thread=None)
 
     async def _with_profile_photo(self, incoming: Incoming) -> Incoming:
         """The user's live profile photo, when the core needs it for this message."""
@@ -367,8 +369,8 @@ class SlackListeners:
                 await self._safe_post(
                     channel=channel, user=user, thread=thread, ephemeral=reply.private, payload=payload
                 )
-            if reply.images:
-                await self._upload(reply.images, channel=channel, thread=thread)
+            if reply.images or reply.files:
+                await self._upload(reply, channel=channel, thread=thread)
 
     async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("tab") != "home":
@@ -386,6 +388,17 @@ class SlackListeners:
             return
         if await asyncio.to_thread(self.brain.photo_tracking_enabled, "slack", team):
             await asyncio.to_thread(self.brain.record_avatar_sightings, "slack", team, [sighting])
+
+    async def on_removed(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """The app was uninstalled, or its bot token revoked: the workspace's data is deleted (PRIVACY.md).
+        A `tokens_revoked` for user tokens only leaves the bot installed, and changes nothing."""
+        if event.get("type") == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
+            return
+        team = _team_of(body, event)
+        if team:
+            await asyncio.to_thread(
+                self.brain.workspace_left, "slack", team, reason=str(event.get("type", "removed"))
+            )
 
     async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error(
@@ -444,14 +457,14 @@ class SlackListeners:
             await self._safe_post(
                 channel=channel, user=user, thread=thread, ephemeral=ephemeral, payload=message_payload(reply)
             )
-            if reply.images:
+            if reply.images or reply.files:
                 if ephemeral:
-                    # Files cannot be ephemeral: a private reply's images go to the user's DM instead.
+                    # Files cannot be ephemeral: a private reply's files go to the user's DM instead.
                     dm = await self._dm_channel(user)
                     if dm is not None:
-                        await self._upload(reply.images, channel=dm, thread=None)
+                        await self._upload(reply, channel=dm, thread=None)
                 else:
-                    await self._upload(reply.images, channel=channel, thread=thread)
+                    await self._upload(reply, channel=channel, thread=thread)
 
     async def _dm_channel(self, user: str) -> str | None:
         try:
@@ -483,17 +496,21 @@ class SlackListeners:
             return False
         return True
 
-    async def _upload(self, images: Sequence[Image], *, channel: str, thread: str | None) -> None:
+    async def _upload(self, reply: Reply, *, channel: str, thread: str | None) -> None:
         uploads = [
             {"file": image.data, "filename": image.filename, "title": image.alt or image.filename}
             | ({"alt_txt": image.alt} if image.alt else {})
-            for image in images
+            for image in reply.images
+        ] + [
+            {"file": file.data, "filename": file.filename, "title": file.title or file.filename}
+            for file in reply.files
         ]
+        what = "the suggested crop" if reply.images else "the file"
         try:
             await self.client.files_upload_v2(file_uploads=uploads, channel=channel, thread_ts=thread)
         except (*SLACK_FAILURES, SlackRequestError) as exc:
             error = str(exc.response.get("error", "")) if isinstance(exc, SlackApiError) else ""
-            log.warning("uploading the crop failed", extra=_err(exc))
+            log.warning("uploading a file failed", extra=_err(exc))
             reason = (
                 "the Slack app is missing the files:write permission; ask a workspace admin to reinstall it"
                 if error == "missing_scope"
@@ -506,7 +523,7 @@ class SlackListeners:
                 user="",
                 thread=thread,
                 ephemeral=False,
-                payload={"text": f"I couldn’t attach the suggested crop: {reason}."},
+                payload={"text": f"I couldn’t attach {what}: {reason}."},
             )
 
     # --- outdated photos ----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from bot.messages import (
     Buttons,
     Checks,
     Citation,
+    Files,
     Fixes,
     Images,
     Paragraph,
@@ -146,7 +147,7 @@ def part_blocks(part: Part) -> list[Block]:
             return _citation_blocks(citations)
         case Buttons(actions):
             return _action_blocks(actions)
-        case Images():
+        case Images() | Files():
             return []  # uploaded as files beside the message
     return _sections(escape_mrkdwn(part_text(part)))
 

@@ -15,7 +15,12 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.reminders.delivery import Delivery, PermanentDeliveryError, TransientDeliveryError
+from bot.reminders.delivery import (
+    Delivery,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    WorkspaceGoneError,
+)
 from handlers.slack.profiles import SlackProfiles
 from handlers.slack.render import message_payload
 
@@ -41,6 +46,12 @@ PERMANENT_ERRORS = frozenset(
 )
 
 
+# The bot is out of the workspace (uninstalled, token revoked): nothing will be delivered there again.
+# Not `invalid_auth`: a mistyped SLACK_BOT_TOKEN gives it too, and must never lead to deleting data; it
+# fails the delivery (retried, then failed) and `headshot doctor` names it.
+WORKSPACE_GONE_ERRORS = frozenset({"token_revoked", "team_not_found"})
+
+
 def _retry_after(exc: SlackApiError) -> float | None:
     headers = getattr(exc.response, "headers", None) or {}
     for name, value in headers.items():
@@ -53,9 +64,13 @@ def _retry_after(exc: SlackApiError) -> float | None:
     return None
 
 
-def delivery_error(exc: SlackApiError) -> TransientDeliveryError | PermanentDeliveryError:
+def delivery_error(
+    exc: SlackApiError,
+) -> TransientDeliveryError | PermanentDeliveryError | WorkspaceGoneError:
     """What a Slack API failure means for a reminder."""
     error = str(exc.response.get("error", "")) if exc.response is not None else ""
+    if error in WORKSPACE_GONE_ERRORS:
+        return WorkspaceGoneError(f"Slack: {error}")
     status = getattr(exc.response, "status_code", None)
     if status == 429 or error == "ratelimited":
         return TransientDeliveryError("Slack rate limit", retry_after=_retry_after(exc))

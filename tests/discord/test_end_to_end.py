@@ -69,6 +69,8 @@ async def test_handshake_discovers_the_gateway_and_registers_the_slash_commands(
         "opt",
         "timezone",
         "refresh-interval",
+        "my-data",
+        "forget-me",
         "help",
         "admin",
     }
@@ -83,7 +85,11 @@ async def test_handshake_discovers_the_gateway_and_registers_the_slash_commands(
         "github",
         "generic",
     ]
-    assert [o["name"] for o in subcommands["admin"]["options"]] == ["track-photos", "refresh-interval"]
+    assert [o["name"] for o in subcommands["admin"]["options"]] == [
+        "track-photos",
+        "report",
+        "refresh-interval",
+    ]
     (identify,) = fake.identifies
     assert identify["intents"] & INTENT_MESSAGE_CONTENT
     assert identify["intents"] & INTENT_GUILD_MEMBERS

@@ -442,7 +442,9 @@ def test_two_done_at_the_same_moment_set_one_next_reminder(database_url: str, cl
 
 
 def tracking(service: ReminderService, workspace: str = "T1") -> None:
+    """Photo tracking on, and Alice has said "suggestions on" (nobody else is contacted unasked)."""
     service.store.set_workspace_settings("slack", workspace, photo_tracking=True)
+    service.store.set_preferences("slack", "alice", suggestions_opted_in=True)
 
 
 def sight(service: ReminderService, user: str, avatar: str, workspace: str = "T1") -> None:

@@ -392,6 +392,8 @@ def test_outdated_photos_get_one_suggestion(service: ReminderService, clock: Fak
     service.record_sightings("slack", "T1", [AvatarSighting("old", "h1", two_years_ago)])
     assert service.store.sighting("slack", "T1", "old") is None  # tracking is off by default: nothing kept
     service.store.set_workspace_settings("slack", "T1", photo_tracking=True)
+    for user in ("old", "new"):  # both said "suggestions on" themselves
+        service.store.set_preferences("slack", user, suggestions_opted_in=True)
     service.record_sightings(
         "slack", "T1", [AvatarSighting("old", "h1", two_years_ago), AvatarSighting("new", "h2", START)]
     )
@@ -445,6 +447,7 @@ def test_brain_never_opens_the_store_for_a_question(tmp_path: Path) -> None:
 
 def test_done_on_a_suggestion_sets_a_refresh_reminder(service: ReminderService) -> None:
     service.store.set_workspace_settings("slack", "T1", photo_tracking=True)
+    one(service, "suggestions on")
     service.record_sightings("slack", "T1", [AvatarSighting("alice", "h1", START - timedelta(days=800))])
     service.record_sightings("slack", "T1", [AvatarSighting("alice", "h1", START)])
     [suggestion] = service.store.list_all()

@@ -29,6 +29,8 @@ EXPECTED_EVENTS = {
     "app_mention": "app_mention",
     "message.im": "message",
     "user_change": "user_change",
+    "app_uninstalled": "app_uninstalled",
+    "tokens_revoked": "tokens_revoked",
 }
 
 
