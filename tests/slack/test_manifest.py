@@ -53,7 +53,7 @@ def test_events_command_interactivity_and_home_match_the_listeners(config: Confi
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
 
     adapter = SlackListeners(
-        RecordingBrain(config), build_client("xoxb-x", "http://127.0.0.1:9/api/"), bot_token="x", api_url="x"
+        RecordingBrain(config), build_client("xoxb-x", "http://127.0.0.1:9/api/"), api_url="x"
     )
     assert set(adapter.event_listeners()) == set(EXPECTED_EVENTS.values())
 
