@@ -79,6 +79,7 @@ def oauth_settings(
         user_scopes=[],
         redirect_uri=settings.redirect_uri,
         install_path=INSTALL_PATH,
+        install_page_rendering_enabled=False,  # /slack/install goes straight to Slack's consent page
         redirect_uri_path=REDIRECT_PATH,
         installation_store=store,
         state_store=states,

@@ -16,7 +16,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import MetaData, inspect, text
 
 from bot.reminders.database import MIGRATIONS_DIR, create_store_engine
 from bot.reminders.models import Base
@@ -257,9 +257,10 @@ def test_models_match_the_migrations(store: ReminderStore) -> None:
     from handlers.slack.installations import installation_metadata
 
     with store.engine.connect() as connection:
-        differences = compare_metadata(
-            MigrationContext.configure(connection), [Base.metadata, installation_metadata()]
-        )
+        schema = MetaData()
+        for table in (*Base.metadata.tables.values(), *installation_metadata().tables.values()):
+            table.to_metadata(schema)
+        differences = compare_metadata(MigrationContext.configure(connection), schema)
     assert differences == []
 
 
