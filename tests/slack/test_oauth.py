@@ -21,10 +21,12 @@ import aiohttp
 import pytest
 from sqlalchemy import text
 
+from bot.adapters import OK, WARN
 from bot.config import Config
 from bot.messages import Conversation, Paragraph, Reply, ReplyKind
 from bot.reminders.delivery import Delivery, PermanentDeliveryError
 from bot.runtime import Runtime
+from handlers.slack.adapter import SPEC
 from handlers.slack.run import run_slack
 from handlers.slack.settings import SlackSettings
 from tests.fakes import slack_events
@@ -217,3 +219,31 @@ async def test_rotating_tokens_are_refreshed_and_saved(served: tuple[FakeSlackAp
             text("SELECT bot_token FROM slack_bots ORDER BY installed_at DESC LIMIT 1")
         ).scalar_one()
     assert stored != first  # the refreshed token was saved for the next request and the sender
+
+
+async def test_doctor_shows_the_mode_and_counts_installations(
+    served: tuple[FakeSlackApi, Served], store_url: str, tmp_path: Path
+) -> None:
+    slack, bot = served
+    environ = {
+        "SLACK_CLIENT_ID": slack.client_id,
+        "SLACK_CLIENT_SECRET": slack.client_secret,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "HEADSHOT_DATABASE_URL": store_url,
+    }
+    adapter = SPEC.create(environ)
+    assert adapter.configured and adapter.describe().startswith("many workspaces (OAuth)")
+    assert slack.client_secret in adapter.secrets()  # masked by doctor, redacted from logs
+    [row] = await asyncio.to_thread(adapter.doctor_checks, 5.0)
+    assert row.status == WARN and "no workspace has installed the app yet" in row.detail
+    await install(bot, slack, "T1")
+    await install(bot, slack, "T2")
+    [row] = await asyncio.to_thread(adapter.doctor_checks, 5.0)
+    assert row.status == OK and "installed in 2 workspaces" in row.detail
+    assert slack.client_secret not in row.detail
+
+    half = SPEC.create({"SLACK_CLIENT_ID": slack.client_id, "SLACK_BOT_TOKEN": "xoxb-single-123456"})
+    assert not half.configured
+    assert any("SLACK_CLIENT_SECRET" in problem for problem in half.problems())
+    single = SPEC.create({"SLACK_BOT_TOKEN": "xoxb-single-123456", "SLACK_SIGNING_SECRET": SECRET})
+    assert single.describe().endswith("one workspace")
