@@ -66,7 +66,7 @@ async def _measure(naive: bool, runs: int, workdir: Path) -> dict[str, tuple[flo
     async with FakeSlackApi() as slack:
         brain = Brain(config)
         client = build_client(slack.bot_token, slack.url)
-        adapter = SlackListeners(brain, client, bot_token=slack.bot_token, api_url=slack.url)
+        adapter = SlackListeners(brain, client, api_url=slack.url)
         runner, port = await start_http(
             adapter.build_app(signing_secret=SECRET, process_before_response=naive),
             "127.0.0.1",

@@ -72,6 +72,11 @@ def _default_database_url() -> str:
     return f"sqlite:///{Path('data') / 'headshot.db'}"
 
 
+def database_url(environ: Mapping[str, str]) -> str:
+    """HEADSHOT_DATABASE_URL, or the default SQLite file under ./data/."""
+    return setting(environ, "HEADSHOT_DATABASE_URL") or _default_database_url()
+
+
 @dataclass(frozen=True)
 class Config:
     database_url: str
@@ -126,7 +131,7 @@ def load_config(environ: Mapping[str, str] | None = None, *, dotenv_path: Path |
     photo_memory_mb = _positive_int(setting(environ, "HEADSHOT_PHOTO_MEMORY_MB"), "HEADSHOT_PHOTO_MEMORY_MB")
     retention_days = _positive_int(setting(environ, "HEADSHOT_RETENTION_DAYS"), "HEADSHOT_RETENTION_DAYS")
     return Config(
-        database_url=setting(environ, "HEADSHOT_DATABASE_URL") or _default_database_url(),
+        database_url=database_url(environ),
         knowledge_dir=Path(knowledge) if knowledge else BUNDLED_KNOWLEDGE_DIR,
         cache_dir=Path(cache) if (cache := setting(environ, "HEADSHOT_CACHE_DIR")) else None,
         log_format=(setting(environ, "HEADSHOT_LOG_FORMAT") or "text").lower(),

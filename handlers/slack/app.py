@@ -23,9 +23,11 @@ from typing import Any
 import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.brain import Brain
@@ -129,26 +131,40 @@ class SlackListeners:
         brain: Brain,
         client: AsyncWebClient,
         *,
-        bot_token: str,
         api_url: str,
         profiles: SlackProfiles | None = None,
     ) -> None:
+        """`client` is the app's client (base URL, retries; in single-workspace mode also the token). Each
+        request's work goes through the client Bolt hands its listener, which carries the token of the
+        workspace the request came from; methods called without one use `client`."""
         self.brain = brain
         self.client = client
-        self.bot_token = bot_token
         self.api_url = api_url
         self.profiles = profiles or SlackProfiles(client)
         self._in_flight: set[asyncio.Task[Any]] = set()
 
-    def build_app(self, *, signing_secret: str | None, process_before_response: bool = False) -> AsyncApp:
-        """The Bolt app. Request signatures are always verified in HTTP mode (Socket Mode has none)."""
+    def build_app(
+        self,
+        *,
+        signing_secret: str | None,
+        process_before_response: bool = False,
+        oauth_settings: AsyncOAuthSettings | None = None,
+    ) -> AsyncApp:
+        """The Bolt app. Request signatures are always verified in HTTP mode (Socket Mode has none).
+
+        With `oauth_settings` (many workspaces) Bolt authorizes each request from the team's installation,
+        and an uninstall or revoked bot token deletes that team's installation (`forget_installation`).
+        """
         app = AsyncApp(
             client=self.client,
             signing_secret=signing_secret or "",
             request_verification_enabled=True,
             process_before_response=process_before_response,
             logger=BOLT_LOGGER,
+            oauth_settings=oauth_settings,
         )
+        if oauth_settings is not None:
+            app.middleware(forget_installation(oauth_settings.installation_store))
         app.middleware(self.first_delivery_only)
         for event_type, listener in self.event_listeners().items():
             app.event(event_type)(self._tracked(listener))
@@ -222,26 +238,32 @@ class SlackListeners:
     # --- listeners ----------------------------------------------------------------------------------
 
     async def on_mention(
-        self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+        self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
         if _is_dm(event):
             return  # a DM is answered by on_message; answering here too would reply twice
-        await self._converse(event, _team_of(body, event), direct=False, bot_user_id=context.bot_user_id)
+        await self._converse(
+            event, _team_of(body, event), direct=False, bot_user_id=context.bot_user_id, client=client
+        )
 
     async def on_message(
-        self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+        self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
         if not _is_dm(event):
             return  # in channels the bot speaks only when mentioned, and that arrives as app_mention
         if event.get("subtype") not in HANDLED_MESSAGE_SUBTYPES or event.get("bot_id"):
             return  # edits, deletions, joins, other bots (and our own echo)
-        await self._converse(event, _team_of(body, event), direct=True, bot_user_id=context.bot_user_id)
+        await self._converse(
+            event, _team_of(body, event), direct=True, bot_user_id=context.bot_user_id, client=client
+        )
 
-    async def on_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_command(
+        self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
         await ack()
         user = str(command.get("user_id", ""))
         channel = str(command.get("channel_id", ""))
-        profile = await self.profiles.get(user)
+        profile = await self.profiles.get(user, client=client)
         incoming = Incoming(
             conversation=Conversation("slack", str(command.get("team_id", "")), channel, user),
             text=plain_text_of(str(command.get("text", "")), None),
@@ -252,19 +274,19 @@ class SlackListeners:
             user_locale=profile.locale,
             origin=Origin.SLASH,
         )
-        incoming = await self._with_profile_photo(incoming)
+        incoming = await self._with_profile_photo(incoming, client)
         replies = await asyncio.to_thread(self.brain.handle, incoming)
         for reply in replies:
             # A slash command is a private exchange: its answers are ephemeral, like Slack's own commands.
             payload = message_payload(reply)
             if not await _responded(respond, payload, private=True):
                 await self._safe_post(
-                    channel=channel, user=user, thread=None, ephemeral=True, payload=payload
+                    channel=channel, user=user, thread=None, ephemeral=True, payload=payload, client=client
                 )
             if reply.images or reply.files:
-                await self._upload_privately(reply, user)
+                await self._upload_privately(reply, user, client=client)
 
-    async def on_review_shortcut(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def on_review_shortcut(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         """The message shortcut "Review this photo": that message's images reviewed, for the person who used
         it only."""
         await ack()  # within Slack's 3 seconds; the download and the review come after
@@ -275,11 +297,11 @@ class SlackListeners:
         thread = message.get("thread_ts")
         files = [f for f in message.get("files") or [] if isinstance(f, Mapping)]
         attachments = (
-            await download_files(self.client, files, bot_token=self.bot_token, api_url=self.api_url)
+            await download_files(client, files, bot_token=client.token or "", api_url=self.api_url)
             if files
             else ()
         )
-        profile = await self.profiles.get(user)
+        profile = await self.profiles.get(user, client=client)
         incoming = Incoming(
             conversation=Conversation("slack", team, channel, user, thread),
             text="",
@@ -294,14 +316,20 @@ class SlackListeners:
         log.info("message shortcut", extra={"files": len(files)})
 
         async def interim(reply: Reply) -> None:
-            await self.post_privately([reply], channel=channel, thread=thread, user=user)
+            await self.post_privately([reply], channel=channel, thread=thread, user=user, client=client)
 
         notify = on_loop(asyncio.get_running_loop(), interim)
         replies = await asyncio.to_thread(self.brain.handle, incoming, notify)
-        await self.post_privately(replies, channel=channel, thread=thread, user=user)
+        await self.post_privately(replies, channel=channel, thread=thread, user=user, client=client)
 
     async def post_privately(
-        self, replies: Sequence[Reply], *, channel: str, thread: str | None, user: str
+        self,
+        replies: Sequence[Reply],
+        *,
+        channel: str,
+        thread: str | None,
+        user: str,
+        client: AsyncWebClient | None = None,
     ) -> None:
         """Replies only `user` sees: ephemeral in the channel, or in their DM with the bot when Slack
         refuses that (the bot is not in the channel, a shared channel...). Images always go to the DM:
@@ -310,31 +338,40 @@ class SlackListeners:
         for reply in replies:
             payload = message_payload(reply)
             posted = dm is None and await self._safe_post(
-                channel=channel, user=user, thread=thread, ephemeral=True, payload=payload
+                channel=channel, user=user, thread=thread, ephemeral=True, payload=payload, client=client
             )
             if not posted:
-                dm = dm or await self._dm_channel(user)
+                dm = dm or await self._dm_channel(user, client=client)
                 if dm is not None:
                     await self._safe_post(
-                        channel=dm, user=user, thread=None, ephemeral=False, payload=payload
+                        channel=dm, user=user, thread=None, ephemeral=False, payload=payload, client=client
                     )
             if reply.images or reply.files:
-                await self._upload_privately(reply, user, dm=dm)
+                await self._upload_privately(reply, user, dm=dm, client=client)
 
-    async def _upload_privately(self, reply: Reply, user: str, *, dm: str | None = None) -> None:
-        dm = dm or await self._dm_channel(user)
+    async def _upload_privately(
+        self, reply: Reply, user: str, *, dm: str | None = None, client: AsyncWebClient | None = None
+    ) -> None:
+        dm = dm or await self._dm_channel(user, client=client)
         if dm is not None:
-            await self._upload(reply, channel=dm, thread=None)
+            await self._upload(reply, channel=dm, thread=None, client=client)
 
-    async def _with_profile_photo(self, incoming: Incoming) -> Incoming:
+    async def _with_profile_photo(self, incoming: Incoming, client: AsyncWebClient | None = None) -> Incoming:
         """The user's live profile photo, when the core needs it for this message."""
         if not wants_profile_photo(incoming):
             return incoming
-        photo = await fetch_profile_photo(self.client, incoming.conversation.user, api_url=self.api_url)
+        photo = await fetch_profile_photo(
+            client or self.client, incoming.conversation.user, api_url=self.api_url
+        )
         return replace(incoming, profile_photo=photo)
 
     async def on_action(
-        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
     ) -> None:
         await ack()
         user = str((body.get("user") or {}).get("id", ""))
@@ -342,7 +379,7 @@ class SlackListeners:
         container = body.get("container") or {}
         channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
         thread = (body.get("message") or {}).get("thread_ts")
-        profile = await self.profiles.get(user)
+        profile = await self.profiles.get(user, client=client)
         action_id = str(action.get("action_id", ""))
         event = ActionEvent(
             conversation=Conversation("slack", team, channel, user, thread),
@@ -350,7 +387,7 @@ class SlackListeners:
             value=str(action.get("value", "")),
             user_timezone=profile.tz,
             profile_photo=(
-                await fetch_profile_photo(self.client, user, api_url=self.api_url)
+                await fetch_profile_photo(client, user, api_url=self.api_url)
                 if action_wants_profile_photo(action_id)
                 else None
             ),
@@ -358,25 +395,34 @@ class SlackListeners:
         replies = await asyncio.to_thread(self.brain.handle_action, event)
         if container.get("type") == "view" or not body.get("response_url"):
             # A button on the Home tab has no message to answer under: reply in the DM, refresh the tab.
-            dm = await self._dm_channel(user)
+            dm = await self._dm_channel(user, client=client)
             if dm is not None:
-                await self.post_replies(replies, channel=dm, thread=None, user=user, direct=True)
-            await self.publish_home(team, user, channel)
+                await self.post_replies(
+                    replies, channel=dm, thread=None, user=user, direct=True, client=client
+                )
+            await self.publish_home(team, user, channel, client=client)
             return
         for reply in replies:
             payload = message_payload(reply)
             if not await _responded(respond, payload, private=reply.private):
                 await self._safe_post(
-                    channel=channel, user=user, thread=thread, ephemeral=reply.private, payload=payload
+                    channel=channel,
+                    user=user,
+                    thread=thread,
+                    ephemeral=reply.private,
+                    payload=payload,
+                    client=client,
                 )
             if reply.images or reply.files:
-                await self._upload(reply, channel=channel, thread=thread)
+                await self._upload(reply, channel=channel, thread=thread, client=client)
 
-    async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+    async def on_home_opened(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         if event.get("tab") != "home":
             return
         await self.publish_home(
-            _team_of(body, event), str(event.get("user", "")), str(event.get("channel", ""))
+            _team_of(body, event), str(event.get("user", "")), str(event.get("channel", "")), client=client
         )
 
     async def on_user_change(self, event: dict[str, Any], body: dict[str, Any]) -> None:
@@ -410,8 +456,15 @@ class SlackListeners:
     # --- the work -----------------------------------------------------------------------------------
 
     async def _converse(
-        self, event: Mapping[str, Any], team: str, *, direct: bool, bot_user_id: str | None
+        self,
+        event: Mapping[str, Any],
+        team: str,
+        *,
+        direct: bool,
+        bot_user_id: str | None,
+        client: AsyncWebClient | None = None,
     ) -> None:
+        client = client or self.client
         channel = str(event.get("channel", ""))
         ts = str(event.get("ts", ""))
         # The `message` twin of an `app_mention` (and any other event about the same message) has its
@@ -425,11 +478,11 @@ class SlackListeners:
         thread = event.get("thread_ts") or (None if direct else ts)
         files = event.get("files") or []
         attachments = (
-            await download_files(self.client, files, bot_token=self.bot_token, api_url=self.api_url)
+            await download_files(client, files, bot_token=client.token or "", api_url=self.api_url)
             if files
             else ()
         )
-        profile = await self.profiles.get(user)
+        profile = await self.profiles.get(user, client=client)
         incoming = Incoming(
             conversation=Conversation("slack", team, channel, user, thread),
             text=plain_text_of(str(event.get("text") or ""), bot_user_id),
@@ -440,63 +493,97 @@ class SlackListeners:
             user_name=profile.name,
             user_locale=profile.locale,
         )
-        incoming = await self._with_profile_photo(incoming)
+        incoming = await self._with_profile_photo(incoming, client)
 
         async def post(reply: Reply) -> None:
-            await self.post_replies([reply], channel=channel, thread=thread, user=user, direct=direct)
+            await self.post_replies(
+                [reply], channel=channel, thread=thread, user=user, direct=direct, client=client
+            )
 
         notify = on_loop(asyncio.get_running_loop(), post)
         replies = await asyncio.to_thread(self.brain.handle, incoming, notify)
-        await self.post_replies(replies, channel=channel, thread=thread, user=user, direct=direct)
+        await self.post_replies(
+            replies, channel=channel, thread=thread, user=user, direct=direct, client=client
+        )
 
     async def post_replies(
-        self, replies: Sequence[Reply], *, channel: str, thread: str | None, user: str, direct: bool
+        self,
+        replies: Sequence[Reply],
+        *,
+        channel: str,
+        thread: str | None,
+        user: str,
+        direct: bool,
+        client: AsyncWebClient | None = None,
     ) -> None:
         for reply in replies:
             ephemeral = reply.private and not direct
             await self._safe_post(
-                channel=channel, user=user, thread=thread, ephemeral=ephemeral, payload=message_payload(reply)
+                channel=channel,
+                user=user,
+                thread=thread,
+                ephemeral=ephemeral,
+                payload=message_payload(reply),
+                client=client,
             )
             if reply.images or reply.files:
                 if ephemeral:
                     # Files cannot be ephemeral: a private reply's files go to the user's DM instead.
-                    dm = await self._dm_channel(user)
+                    dm = await self._dm_channel(user, client=client)
                     if dm is not None:
-                        await self._upload(reply, channel=dm, thread=None)
+                        await self._upload(reply, channel=dm, thread=None, client=client)
                 else:
-                    await self._upload(reply, channel=channel, thread=thread)
+                    await self._upload(reply, channel=channel, thread=thread, client=client)
 
-    async def _dm_channel(self, user: str) -> str | None:
+    async def _dm_channel(self, user: str, *, client: AsyncWebClient | None = None) -> str | None:
         try:
-            opened = await self.client.conversations_open(users=user)
+            opened = await (client or self.client).conversations_open(users=user)
         except SLACK_FAILURES as exc:
             log.warning("conversations.open failed", extra=_err(exc))
             return None
         channel = (opened.get("channel") or {}).get("id")
         return str(channel) if channel else None
 
-    async def publish_home(self, team: str, user: str, channel: str) -> None:
+    async def publish_home(
+        self, team: str, user: str, channel: str, *, client: AsyncWebClient | None = None
+    ) -> None:
         replies = await asyncio.to_thread(self.brain.home, Conversation("slack", team, channel, user))
         try:
-            await self.client.views_publish(user_id=user, view=home_view(replies))
+            await (client or self.client).views_publish(user_id=user, view=home_view(replies))
         except SLACK_FAILURES as exc:
             log.warning("views.publish failed", extra=_err(exc))
 
     async def _safe_post(
-        self, *, channel: str, user: str, thread: str | None, ephemeral: bool, payload: dict[str, Any]
+        self,
+        *,
+        channel: str,
+        user: str,
+        thread: str | None,
+        ephemeral: bool,
+        payload: dict[str, Any],
+        client: AsyncWebClient | None = None,
     ) -> bool:
         """Posts one reply; False (logged) when Slack refused it or did not answer."""
+        client = client or self.client
         try:
             if ephemeral:
-                await self.client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread, **payload)
+                await client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread, **payload)
             else:
-                await self.client.chat_postMessage(channel=channel, thread_ts=thread, **payload)
+                await client.chat_postMessage(channel=channel, thread_ts=thread, **payload)
         except SLACK_FAILURES as exc:
             log.warning("posting a reply failed", extra=_err(exc))
             return False
         return True
 
-    async def _upload(self, reply: Reply, *, channel: str, thread: str | None) -> None:
+    async def _upload(
+        self,
+        reply: Reply,
+        *,
+        channel: str,
+        thread: str | None,
+        client: AsyncWebClient | None = None,
+    ) -> None:
+        client = client or self.client
         uploads = [
             {"file": image.data, "filename": image.filename, "title": image.alt or image.filename}
             | ({"alt_txt": image.alt} if image.alt else {})
@@ -507,7 +594,7 @@ class SlackListeners:
         ]
         what = "the suggested crop" if reply.images else "the file"
         try:
-            await self.client.files_upload_v2(file_uploads=uploads, channel=channel, thread_ts=thread)
+            await client.files_upload_v2(file_uploads=uploads, channel=channel, thread_ts=thread)
         except (*SLACK_FAILURES, SlackRequestError) as exc:
             error = str(exc.response.get("error", "")) if isinstance(exc, SlackApiError) else ""
             log.warning("uploading a file failed", extra=_err(exc))
@@ -524,6 +611,7 @@ class SlackListeners:
                 thread=thread,
                 ephemeral=False,
                 payload={"text": f"I couldn’t attach {what}: {reason}."},
+                client=client,
             )
 
     # --- outdated photos ----------------------------------------------------------------------------
@@ -536,17 +624,21 @@ class SlackListeners:
             return None
         return AvatarSighting(user=str(member["id"]), avatar_hash=str(avatar), seen_at=self.brain.clock())
 
-    async def sweep_avatars(self, team: str, *, page_size: int = 200) -> int:
-        """Records every member's current avatar (users.list, all pages) when the workspace opted in.
+    async def sweep_avatars(
+        self, team: str, *, page_size: int = 200, client: AsyncWebClient | None = None
+    ) -> int:
+        """Records every member's current avatar (users.list, all pages, with `client`: that workspace's)
+        when the workspace opted in.
 
         Returns how many sightings were recorded.
         """
+        client = client or self.client
         if not await asyncio.to_thread(self.brain.photo_tracking_enabled, "slack", team):
             return 0
         sightings: list[AvatarSighting] = []
         cursor: str | None = None
         while True:
-            response = await self.client.users_list(limit=page_size, cursor=cursor)
+            response = await client.users_list(limit=page_size, cursor=cursor)
             for member in response.get("members") or []:
                 sighting = self._sighting(member)
                 if sighting is not None:
@@ -575,6 +667,38 @@ async def _responded(respond: AsyncRespond, payload: dict[str, Any], *, private:
         )
         return False
     return True
+
+
+REMOVAL_EVENTS = ("app_uninstalled", "tokens_revoked")
+
+
+def forget_installation(
+    store: AsyncInstallationStore,
+) -> Callable[
+    [AsyncBoltRequest, BoltResponse, Callable[[], Awaitable[BoltResponse]]], Awaitable[BoltResponse]
+]:
+    """A middleware (many workspaces): `app_uninstalled`, or `tokens_revoked` naming the bot, deletes the
+    team's installation, so nothing is sent there with its dead token. A middleware rather than a listener:
+    it runs whatever listener the app has for these events (Bolt runs only the first that matches)."""
+
+    async def middleware(
+        req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        body = req.body
+        event = body.get("event") if body.get("type") == "event_callback" else None
+        if isinstance(event, Mapping) and event.get("type") in REMOVAL_EVENTS:
+            context = req.context
+            tokens = event.get("tokens") or {}
+            if event.get("type") == "app_uninstalled" or tokens.get("bot"):
+                await store.async_delete_all(enterprise_id=context.enterprise_id, team_id=context.team_id)
+                log.info("deleted a workspace's installation", extra={"slack_event": event.get("type")})
+            for user in tokens.get("oauth") or []:
+                await store.async_delete_installation(
+                    enterprise_id=context.enterprise_id, team_id=context.team_id, user_id=str(user)
+                )
+        return await next()
+
+    return middleware
 
 
 def _is_dm(event: Mapping[str, Any]) -> bool:

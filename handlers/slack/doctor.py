@@ -83,3 +83,55 @@ def check_token(settings: SlackSettings, timeout: float) -> list[DoctorCheck]:
         ]
     fix = _SLACK_TOKEN_FIXES.get(error, "Check SLACK_BOT_TOKEN")
     return [*rows, DoctorCheck("slack token", FAIL, f"rejected ({mask(token)}): {redact(error)}", fix)]
+
+
+def check_installations(settings: SlackSettings) -> list[DoctorCheck]:
+    """OAuth mode: how many workspaces the app is installed in (read from the store, nothing changed)."""
+    from sqlalchemy import inspect, text
+
+    from bot.reminders.database import create_store_engine, read_transaction
+
+    client_id = settings.client_id or ""
+    try:
+        engine = create_store_engine(settings.database_url)
+    except Exception as exc:  # a bad URL: the store's own doctor row says what is wrong with it
+        return [DoctorCheck("slack installations", SKIP, f"store not readable ({type(exc).__name__})")]
+    try:
+        if "slack_bots" not in inspect(engine).get_table_names():
+            return [
+                DoctorCheck(
+                    "slack installations",
+                    WARN,
+                    "none yet: the store has no installation tables (`headshot serve` creates them)",
+                    "Start `headshot serve`, then open https://YOUR-HOST/slack/install to install the app",
+                )
+            ]
+        with read_transaction(engine) as connection:
+            count = connection.execute(
+                text(
+                    "SELECT COUNT(DISTINCT team_id) FROM slack_bots WHERE client_id = :client "
+                    "AND team_id IS NOT NULL AND bot_token IS NOT NULL"
+                ),
+                {"client": client_id},
+            ).scalar_one()
+    except Exception as exc:
+        return [DoctorCheck("slack installations", FAIL, f"cannot be read ({type(exc).__name__})")]
+    finally:
+        engine.dispose()
+    if not count:
+        return [
+            DoctorCheck(
+                "slack installations",
+                WARN,
+                f"many workspaces (OAuth, client {client_id}): no workspace has installed the app yet",
+                "Open https://YOUR-HOST/slack/install in a browser signed in to the workspace",
+            )
+        ]
+    return [
+        DoctorCheck(
+            "slack installations",
+            OK,
+            f"many workspaces (OAuth, client {client_id}): installed in {count} "
+            f"workspace{'s' if count != 1 else ''}",
+        )
+    ]

@@ -39,14 +39,18 @@ class SlackProfiles:
         self.ttl_seconds = ttl_seconds
         self._cache: dict[str, tuple[float, SlackUser]] = {}
 
-    async def get(self, user_id: str) -> SlackUser:
-        """The user's profile; an empty one (no time zone, not an admin) when Slack cannot say."""
+    async def get(self, user_id: str, *, client: AsyncWebClient | None = None) -> SlackUser:
+        """The user's profile; an empty one (no time zone, not an admin) when Slack cannot say.
+
+        `client`: the user's workspace's (many workspaces); by default the one given at construction.
+        Slack user ids are unique across workspaces, so the cache is keyed by the id alone.
+        """
         cached = self._cache.get(user_id)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
         try:
             # Slack leaves the locale out unless asked for it.
-            response = await self.client.users_info(user=user_id, include_locale=True)
+            response = await (client or self.client).users_info(user=user_id, include_locale=True)
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             log.warning(
                 "users.info failed; no time zone or admin flag", extra={"error_type": type(exc).__name__}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackTokenRotationError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.reminders.delivery import (
@@ -21,6 +21,7 @@ from bot.reminders.delivery import (
     TransientDeliveryError,
     WorkspaceGoneError,
 )
+from handlers.slack.installations import WorkspaceClients
 from handlers.slack.profiles import SlackProfiles
 from handlers.slack.render import message_payload
 
@@ -80,23 +81,43 @@ def delivery_error(
 
 
 class SlackSender:
-    """The `Sender` registered for the "slack" platform."""
+    """The `Sender` registered for the "slack" platform.
 
-    def __init__(self, client: AsyncWebClient, profiles: SlackProfiles | None = None) -> None:
-        self.client = client
-        self.profiles = profiles or SlackProfiles(client)
+    `clients`: the one workspace's client, or `WorkspaceClients` (many workspaces), which gives the client
+    of the workspace the reminder was set in (its `workspace` is the Slack team id).
+    """
+
+    def __init__(
+        self, clients: AsyncWebClient | WorkspaceClients, profiles: SlackProfiles | None = None
+    ) -> None:
+        self.clients = clients if isinstance(clients, WorkspaceClients) else WorkspaceClients(single=clients)
+        self.profiles = profiles or SlackProfiles(self.clients.single or AsyncWebClient())
+
+    async def _client(self, workspace: str) -> AsyncWebClient:
+        client = await self.clients.client_for(workspace)
+        if client is None:
+            raise PermanentDeliveryError(f"the Slack app is no longer installed in workspace {workspace}")
+        assert isinstance(client, AsyncWebClient)
+        return client
 
     async def deliver(self, delivery: Delivery) -> None:
         user = delivery.conversation.user
         try:
-            opened = await self.client.conversations_open(users=user)
+            client = await self._client(delivery.conversation.workspace)
+            opened = await client.conversations_open(users=user)
             channel = opened["channel"]["id"]
-            await self.client.chat_postMessage(channel=channel, **message_payload(delivery.reply))
+            await client.chat_postMessage(channel=channel, **message_payload(delivery.reply))
         except SlackApiError as exc:
             raise delivery_error(exc) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise TransientDeliveryError(f"network error: {type(exc).__name__}") from exc
+        except SlackTokenRotationError as exc:
+            raise TransientDeliveryError("refreshing the workspace's token failed") from exc
         log.info("delivered reminder %s over Slack", delivery.reminder_id)
 
     async def user_timezone(self, workspace: str, user: str) -> str | None:
-        return (await self.profiles.get(user)).tz
+        try:
+            client = await self._client(workspace)
+        except PermanentDeliveryError:
+            return None
+        return (await self.profiles.get(user, client=client)).tz

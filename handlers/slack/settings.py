@@ -1,11 +1,16 @@
-"""Slack's settings, read from the environment: the tokens, the mode, the port and the API URL."""
+"""Slack's settings, read from the environment: the tokens, the mode, the port and the API URL.
+
+Modes: "socket" (SLACK_BOT_TOKEN + SLACK_APP_TOKEN), "http" (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET), both
+for one workspace; "oauth" (SLACK_CLIENT_ID + SLACK_CLIENT_SECRET + SLACK_SIGNING_SECRET): HTTP mode for
+any number of workspaces, installed through /slack/install, their tokens kept in the bot's database.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.config import Setting, setting
+from bot.config import Setting, database_url, setting
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
@@ -24,6 +29,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("PORT", "port of the HTTP mode listener", str(DEFAULT_PORT)),
     Setting("SLACK_API_URL", "Slack Web API base URL (enterprise proxies, tests)", DEFAULT_API_URL),
+    Setting("SLACK_CLIENT_ID", "app's Client ID: with SLACK_CLIENT_SECRET, many workspaces (OAuth install)"),
+    Setting("SLACK_CLIENT_SECRET", "app's Client Secret: many workspaces (OAuth install)", secret=True),
+    Setting(
+        "SLACK_REDIRECT_URI",
+        "OAuth redirect URL (https://HOST/slack/oauth_redirect); needed when the app lists several",
+    ),
 )
 
 
@@ -37,6 +48,10 @@ class SlackSettings:
     port_problem: str | None = None
     socket_connections: int = DEFAULT_SOCKET_CONNECTIONS
     socket_connections_problem: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    redirect_uri: str | None = None
+    database_url: str = ""  # where the installations are kept in OAuth mode (HEADSHOT_DATABASE_URL)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> SlackSettings:
@@ -58,16 +73,27 @@ class SlackSettings:
             port_problem=problem,
             socket_connections=connections,
             socket_connections_problem=connections_problem,
+            client_id=setting(environ, "SLACK_CLIENT_ID"),
+            client_secret=setting(environ, "SLACK_CLIENT_SECRET"),
+            redirect_uri=setting(environ, "SLACK_REDIRECT_URI"),
+            database_url=database_url(environ),
         )
 
     @property
     def mode(self) -> str | None:
-        """ "socket" or "http" when the credentials for one are set, else None."""
+        """ "oauth", "socket" or "http" when the credentials for one are set, else None."""
+        if self.oauth_requested:
+            return "oauth" if self.client_id and self.client_secret and self.signing_secret else None
         if not self.bot_token:
             return None
         if self.app_token:
             return "socket"
         return "http" if self.signing_secret else None
+
+    @property
+    def oauth_requested(self) -> bool:
+        """SLACK_CLIENT_ID or SLACK_CLIENT_SECRET is set: the operator wants many workspaces."""
+        return bool(self.client_id or self.client_secret)
 
 
 def _socket_connections(text: str | None) -> tuple[int, str | None]:

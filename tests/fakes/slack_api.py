@@ -10,11 +10,17 @@ It answers like Slack does where the adapter depends on it: a wrong token gets `
 fetched without the bot token gets a 200 HTML login page, unknown users and files get Slack's error
 codes, and `script()` makes a method fail (429 with Retry-After, `missing_scope`, ...).
 Also: `sign_request()` and `post_event()` send correctly signed requests into the bot, as Slack would.
+
+Many workspaces (OAuth): `add_workspace(team)` registers a workspace whose install `code` `oauth.v2.access`
+exchanges (with the app's client id and secret, HTTP Basic) for a bot token of its own; every Web API call
+and file download is recorded with the token it carried (`tokens_used`), so a test can tell which
+workspace's token answered. With `rotating=True` the tokens expire and come with a refresh token.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import itertools
@@ -124,6 +130,13 @@ class FakeSlackApi:
         self.connection_acks: list[tuple[int, Params]] = []  # (connection number, ack), in arrival order
         self.avatars: dict[str, bytes] = {}
         self.avatar_downloads: list[tuple[str, str | None]] = []  # (path, Authorization header)
+        self.client_id, self.client_secret = "1234.5678", "fake-client-secret"
+        self.team_of_token: dict[str, str] = {bot_token: team_id}
+        self.install_codes: dict[str, str] = {}  # OAuth code → the team it installs into
+        self.refresh_tokens: dict[str, str] = {}  # refresh token → team
+        self.rotating = False  # oauth.v2.access issues expiring tokens with a refresh token
+        self.tokens_used: list[tuple[str, str]] = []  # (method or file path, bearer token)
+        self._token_serial = itertools.count(1)
         self._scripts: dict[str, list[_Scripted]] = {}
         self._changed = asyncio.Condition()
         self._ts = itertools.count(1)
@@ -211,11 +224,32 @@ class FakeSlackApi:
         profile["image_original"] = f"{self.base}/avatars/{user_id}"
         profile["is_custom_image"] = True
 
-    def add_file(self, file_id: str, data: bytes, *, name: str, mimetype: str = "image/jpeg") -> Params:
-        """Hosts a file and returns the file object Slack puts in a message event's `files`."""
+    def add_workspace(self, team: str) -> str:
+        """A workspace the app can be installed in; returns the OAuth code its install redirect carries."""
+        code = f"code-{team}"
+        self.install_codes[code] = team
+        return code
+
+    def tokens_of(self, team: str) -> set[str]:
+        return {token for token, owner in self.team_of_token.items() if owner == team}
+
+    def calls_with(self, method: str, team: str) -> list[Params]:
+        """The calls of `method` made with one of `team`'s tokens."""
+        tokens = self.tokens_of(team)
+        return [
+            params
+            for (name, params), (_, token) in zip(self.calls, self.tokens_used, strict=False)
+            if name == method and token in tokens
+        ]
+
+    def add_file(
+        self, file_id: str, data: bytes, *, name: str, mimetype: str = "image/jpeg", team: str | None = None
+    ) -> Params:
+        """Hosts a file (in `team`, by default the fake's own) and returns the file object Slack puts in a
+        message event's `files`."""
         fake = FakeFile(file_id, name, data, mimetype)
         self.files[file_id] = fake
-        url = f"{self.base}/files-pri/{self.team_id}-{file_id}/{name}"
+        url = f"{self.base}/files-pri/{team or self.team_id}-{file_id}/{name}"
         fake.info = {
             "id": file_id,
             "name": name,
@@ -404,11 +438,24 @@ class FakeSlackApi:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
-        await self._record(lambda: self.calls.append((method, params)))
-        expected = self.app_token if method == "apps.connections.open" else self.bot_token
-        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if token != expected:
+        authorization = request.headers.get("Authorization", "")
+        token = authorization.removeprefix("Bearer ").strip()
+
+        def record() -> None:
+            self.calls.append((method, params))
+            self.tokens_used.append((method, token))
+
+        await self._record(record)
+        if method == "oauth.v2.access":
+            return web.json_response(self._oauth_v2_access(params, authorization))
+        app_level = method == "apps.connections.open"
+        if (token != self.app_token) if app_level else (token not in self.team_of_token):
             return web.json_response({"ok": False, "error": "invalid_auth"})
+        params = (
+            {**params, "_team": self.team_of_token.get(token, self.team_id)}
+            if method == "auth.test"
+            else params
+        )
         scripted = self._scripts.get(method)
         if scripted:
             step = scripted.pop(0)
@@ -419,13 +466,48 @@ class FakeSlackApi:
         result: Params = handler(params)
         return web.json_response(result)
 
+    def _oauth_v2_access(self, params: Params, authorization: str) -> Params:
+        """The code exchange (and, with grant_type=refresh_token, a token refresh), as Slack answers."""
+        expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        if authorization != f"Basic {expected}":
+            return {"ok": False, "error": "invalid_client_id"}
+        if params.get("grant_type") == "refresh_token":
+            team = self.refresh_tokens.get(str(params.get("refresh_token", "")))
+            if team is None:
+                return {"ok": False, "error": "invalid_refresh_token"}
+            return self._issue(team, token_type="bot")
+        team = self.install_codes.pop(str(params.get("code", "")), None)
+        if team is None:
+            return {"ok": False, "error": "invalid_code"}
+        return self._issue(team, token_type="bot") | {
+            "app_id": "A0FAKE",
+            "team": {"id": team, "name": f"Team {team}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": "UINSTALLER"},
+            "bot_user_id": self.bot_user_id,
+            "scope": "app_mentions:read,chat:write,commands,files:read,files:write,im:history,im:write,"
+            "users:read",
+        }
+
+    def _issue(self, team: str, *, token_type: str) -> Params:
+        serial = next(self._token_serial)
+        token = f"{'xoxe.' if self.rotating else ''}xoxb-{team}-{serial:04d}"
+        self.team_of_token[token] = team
+        issued: Params = {"ok": True, "access_token": token, "token_type": token_type}
+        if self.rotating:
+            refresh = f"xoxe-1-{team}-{serial:04d}"
+            self.refresh_tokens[refresh] = team
+            issued |= {"refresh_token": refresh, "expires_in": 60}  # within Bolt's 2 h: refreshed at once
+        return issued
+
     def _m_auth_test(self, params: Params) -> Params:
         return {
             "ok": True,
             "url": "https://fake.slack.com/",
             "team": "Fake",
             "user": "headshot",
-            "team_id": self.team_id,
+            "team_id": params.get("_team", self.team_id),
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
@@ -495,9 +577,10 @@ class FakeSlackApi:
     async def _file(self, request: web.Request) -> web.StreamResponse:
         authorization = request.headers.get("Authorization")
         await self._record(lambda: self.downloads.append((request.path, authorization)))
-        file_id = request.match_info["key"].split("-", 1)[-1]
+        team, file_id = request.match_info["key"].split("-", 1)
         fake = self.files.get(file_id)
-        if authorization != f"Bearer {self.bot_token}" or not self.files_read_granted:
+        token = (authorization or "").removeprefix("Bearer ")
+        if self.team_of_token.get(token) != team or not self.files_read_granted:
             # Real Slack answers a request without the right token with its sign-in page and status 200.
             return web.Response(text=_LOGIN_PAGE, content_type="text/html")
         if fake is None or fake.deleted:

@@ -37,7 +37,7 @@ async def _serve(
 ) -> AsyncIterator[SlackBot]:
     brain = RecordingBrain(config)
     client = build_client(slack.bot_token, slack.url)
-    adapter = SlackListeners(brain, client, bot_token=slack.bot_token, api_url=slack.url)
+    adapter = SlackListeners(brain, client, api_url=slack.url)
     app = adapter.build_app(signing_secret=SECRET, process_before_response=process_before_response)
     runner, port = await start_http(app, "127.0.0.1", 0, signing_secret=SECRET)
     try:

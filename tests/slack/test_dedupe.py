@@ -35,7 +35,7 @@ async def replicas(slack: FakeSlackApi, config: Config) -> AsyncIterator[list[Re
     for _ in range(2):
         brain = RecordingBrain(config)  # the same store (config's SQLite file) for both
         client = build_client(slack.bot_token, slack.url)
-        listeners = SlackListeners(brain, client, bot_token=slack.bot_token, api_url=slack.url)
+        listeners = SlackListeners(brain, client, api_url=slack.url)
         app = listeners.build_app(signing_secret=SECRET, process_before_response=True)
         runner, port = await start_http(app, "127.0.0.1", 0, signing_secret=SECRET)
         started.append(Replica(f"http://127.0.0.1:{port}/slack/events", brain, runner))

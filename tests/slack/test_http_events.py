@@ -125,7 +125,7 @@ async def test_a_deleted_file_gets_a_clear_reply(slack: FakeSlackApi, bot: Slack
     await post_event(bot.events_url, event_callback(dm), SECRET)
     reply = await slack.wait_for_call("chat.postMessage")
     assert "deleted" in reply["text"]
-    assert slack.calls_to("files.info") == [{"file": "F7"}]
+    assert slack.calls_to("files.info") == [{"file": "F7", "team_id": "T0FAKE"}]
 
 
 async def test_without_the_files_read_scope_the_user_hears_why(slack: FakeSlackApi, bot: SlackBot) -> None:
@@ -213,7 +213,8 @@ async def test_slash_command_admin_flag_and_locale_come_from_users_info(
     assert incoming.text == "admin track-photos on"
     assert incoming.user_is_admin
     assert incoming.user_locale == "de-DE"  # for the day/month order of 3/1/2027
-    assert slack.calls_to("users.info") == [{"user": "U2", "include_locale": "1"}]
+    # Bolt's per-request client names the workspace (team_id) in every call it makes.
+    assert slack.calls_to("users.info") == [{"user": "U2", "include_locale": "1", "team_id": "T0FAKE"}]
 
 
 async def test_a_button_click_reaches_the_brain_and_its_reply_is_rendered(

@@ -8,7 +8,7 @@ import yaml
 
 from bot.config import Config
 from handlers.slack.app import SlackListeners
-from handlers.slack.run import EVENTS_PATH, build_client
+from handlers.slack.run import EVENTS_PATH, REDIRECT_PATH, bot_scopes, build_client
 from tests.conftest import PROJECT_ROOT
 from tests.fakes.brains import RecordingBrain
 
@@ -55,7 +55,7 @@ def test_events_command_interactivity_and_home_match_the_listeners(config: Confi
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
 
     adapter = SlackListeners(
-        RecordingBrain(config), build_client("xoxb-x", "http://127.0.0.1:9/api/"), bot_token="x", api_url="x"
+        RecordingBrain(config), build_client("xoxb-x", "http://127.0.0.1:9/api/"), api_url="x"
     )
     assert set(adapter.event_listeners()) == set(EXPECTED_EVENTS.values())
 
@@ -63,7 +63,7 @@ def test_events_command_interactivity_and_home_match_the_listeners(config: Confi
 def test_message_shortcuts_match_the_listeners(config: Config) -> None:
     shortcuts = _manifest()["features"]["shortcuts"]
     adapter = SlackListeners(
-        RecordingBrain(config), build_client("xoxb-x", "http://127.0.0.1:9/api/"), bot_token="x", api_url="x"
+        RecordingBrain(config), build_client("xoxb-x", "http://127.0.0.1:9/api/"), api_url="x"
     )
     assert {s["callback_id"] for s in shortcuts} == set(adapter.message_shortcuts())
     assert {s["type"] for s in shortcuts} == {"message"}
@@ -71,8 +71,15 @@ def test_message_shortcuts_match_the_listeners(config: Config) -> None:
         assert len(shortcut["name"]) <= 24 and len(shortcut["description"]) <= 80
 
 
+def test_an_oauth_install_asks_for_the_manifests_scopes() -> None:
+    """The scopes /slack/install asks for (scopes.toml) are the manifest's: they cannot drift apart."""
+    assert bot_scopes() == sorted(_manifest()["oauth_config"]["scopes"]["bot"])
+
+
 def test_http_mode_urls_in_the_comments_point_at_the_one_endpoint() -> None:
     text = (PROJECT_ROOT / "slack-manifest.yml").read_text()
-    urls = [line for line in text.splitlines() if "YOUR-HOST" in line and "url" in line]
+    [redirect] = [line for line in text.splitlines() if "redirect_urls" in line]
+    assert f"https://YOUR-HOST{REDIRECT_PATH}" in redirect
+    urls = [line for line in text.splitlines() if "YOUR-HOST" in line and "url" in line and line != redirect]
     assert len(urls) == 3
     assert all(f"https://YOUR-HOST{EVENTS_PATH}" in line for line in urls)

@@ -29,7 +29,7 @@ from tests.slack.conftest import SECRET, event_callback, message_ts
 async def served(slack: FakeSlackApi, config: Config) -> AsyncIterator[tuple[str, Brain, SlackSender]]:
     brain = Brain(config)
     client = build_client(slack.bot_token, slack.url)
-    adapter = SlackListeners(brain, client, bot_token=slack.bot_token, api_url=slack.url)
+    adapter = SlackListeners(brain, client, api_url=slack.url)
     runner, port = await start_http(
         adapter.build_app(signing_secret=SECRET, process_before_response=True),
         "127.0.0.1",

@@ -208,7 +208,7 @@ async def test_missing_settings_fail_the_start(config: Config) -> None:
 
 def _adapter(slack: FakeSlackApi, brain: RecordingBrain) -> SlackListeners:
     client = build_client(slack.bot_token, slack.url)
-    return SlackListeners(brain, client, bot_token=slack.bot_token, api_url=slack.url)
+    return SlackListeners(brain, client, api_url=slack.url)
 
 
 async def test_the_avatar_sweep_reads_every_page_when_the_workspace_opted_in(
