@@ -263,15 +263,11 @@ class SlackListeners:
         await ack()
         user = str(command.get("user_id", ""))
         channel = str(command.get("channel_id", ""))
-        profile = await self.profiles.get(user, client=client)
-        incoming = Incoming(
-            conversation=Conversation("slack", str(command.get("team_id", "")), channel, user),
+        incoming = await self._incoming(
+            client,
+            Conversation("slack", str(command.get("team_id", "")), channel, user),
             text=plain_text_of(str(command.get("text", "")), None),
             direct=channel.startswith("D") or command.get("channel_name") == "directmessage",
-            user_timezone=profile.tz,
-            user_is_admin=profile.is_admin,
-            user_name=profile.name,
-            user_locale=profile.locale,
             origin=Origin.SLASH,
         )
         incoming = await self._with_profile_photo(incoming, client)
@@ -296,21 +292,12 @@ class SlackListeners:
         message = body.get("message") or {}
         thread = message.get("thread_ts")
         files = [f for f in message.get("files") or [] if isinstance(f, Mapping)]
-        attachments = (
-            await download_files(client, files, bot_token=client.token or "", api_url=self.api_url)
-            if files
-            else ()
-        )
-        profile = await self.profiles.get(user, client=client)
-        incoming = Incoming(
-            conversation=Conversation("slack", team, channel, user, thread),
+        incoming = await self._incoming(
+            client,
+            Conversation("slack", team, channel, user, thread),
             text="",
-            attachments=attachments,
+            files=files,
             direct=channel.startswith("D"),
-            user_timezone=profile.tz,
-            user_is_admin=profile.is_admin,
-            user_name=profile.name,
-            user_locale=profile.locale,
             origin=Origin.SHORTCUT,
         )
         log.info("message shortcut", extra={"files": len(files)})
@@ -355,6 +342,36 @@ class SlackListeners:
         dm = dm or await self._dm_channel(user, client=client)
         if dm is not None:
             await self._upload(reply, channel=dm, thread=None, client=client)
+
+    async def _incoming(
+        self,
+        client: AsyncWebClient,
+        conversation: Conversation,
+        *,
+        text: str,
+        direct: bool,
+        files: Sequence[Mapping[str, Any]] = (),
+        origin: Origin = Origin.MESSAGE,
+    ) -> Incoming:
+        """The core's message: the images among `files` downloaded, the sender's profile (time zone, admin,
+        name, locale) attached."""
+        attachments = (
+            await download_files(client, files, bot_token=client.token or "", api_url=self.api_url)
+            if files
+            else ()
+        )
+        profile = await self.profiles.get(conversation.user, client=client)
+        return Incoming(
+            conversation=conversation,
+            text=text,
+            attachments=attachments,
+            direct=direct,
+            user_timezone=profile.tz,
+            user_is_admin=profile.is_admin,
+            user_name=profile.name,
+            user_locale=profile.locale,
+            origin=origin,
+        )
 
     async def _with_profile_photo(self, incoming: Incoming, client: AsyncWebClient | None = None) -> Incoming:
         """The user's live profile photo, when the core needs it for this message."""
@@ -476,22 +493,12 @@ class SlackListeners:
         user = str(event.get("user", ""))
         # In a channel the answer goes in the thread under the mention; in a DM it goes in the DM.
         thread = event.get("thread_ts") or (None if direct else ts)
-        files = event.get("files") or []
-        attachments = (
-            await download_files(client, files, bot_token=client.token or "", api_url=self.api_url)
-            if files
-            else ()
-        )
-        profile = await self.profiles.get(user, client=client)
-        incoming = Incoming(
-            conversation=Conversation("slack", team, channel, user, thread),
+        incoming = await self._incoming(
+            client,
+            Conversation("slack", team, channel, user, thread),
             text=plain_text_of(str(event.get("text") or ""), bot_user_id),
-            attachments=attachments,
+            files=event.get("files") or [],
             direct=direct,
-            user_timezone=profile.tz,
-            user_is_admin=profile.is_admin,
-            user_name=profile.name,
-            user_locale=profile.locale,
         )
         incoming = await self._with_profile_photo(incoming, client)
 
