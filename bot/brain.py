@@ -280,6 +280,8 @@ class Brain:
             )
         except Exception as exc:
             return [self._failure_reply(exc, "recording a vote")]
+        if before != verdict:
+            metrics.answer_voted(conversation.platform, verdict)
         if verdict == "down" and before != "down" and item.question:
             self._log_question(conversation, item.question, item, "voted_down")
         return [feedback.acknowledgement(verdict, before)]

@@ -32,6 +32,7 @@ class _Collectors:
     scheduler_lag: Any
     scheduler_tick: Any
     duplicates: Any
+    votes: Any
 
 
 _lock = threading.Lock()
@@ -67,6 +68,12 @@ def enable() -> None:
         )
         photo_queue.set_function(lambda: _photo_queue() if _photo_queue else 0.0)
         reminders = Counter("headshot_reminders", "reminders by outcome", ["outcome"], registry=registry)
+        votes = Counter(
+            "headshot_answer_votes",
+            "👍/👎 on answers (a changed vote counts again)",
+            ["platform", "verdict"],
+            registry=registry,
+        )
         for outcome in REMINDER_OUTCOMES:
             reminders.labels(outcome)  # present from the start, at 0, so rates work from the first scrape
         _collectors = _Collectors(
@@ -109,6 +116,7 @@ def enable() -> None:
                 ["platform", "kind"],
                 registry=registry,
             ),
+            votes=votes,
         )
 
 
@@ -135,6 +143,12 @@ def message_handled(platform: str, kind: str, seconds: float, *, photo: bool) ->
 def duplicate_dropped(platform: str, kind: str) -> None:
     if _collectors is not None:
         _collectors.duplicates.labels(platform, kind).inc()
+
+
+def answer_voted(platform: str, verdict: str) -> None:
+    """`verdict`: up or down."""
+    if _collectors is not None:
+        _collectors.votes.labels(platform, verdict).inc()
 
 
 def reminder_outcome(outcome: str) -> None:

@@ -236,6 +236,20 @@ def _sample(name: str, **labels: str) -> float:
     return 0.0
 
 
+async def test_metrics_count_votes_once_per_change_of_mind(config: Config) -> None:
+    metrics.enable()
+    runtime = Runtime(config)
+    who = Conversation("console", "local", "console", "grace")
+    up_before = _sample("headshot_answer_votes_total", platform="console", verdict="up")
+    down_before = _sample("headshot_answer_votes_total", platform="console", verdict="down")
+    runtime.brain.handle(Incoming(who, "how often should I update my headshot?"))
+    for said in ("good", "good", "bad"):
+        runtime.brain.handle(Incoming(who, said))
+    assert _sample("headshot_answer_votes_total", platform="console", verdict="up") == up_before + 1
+    assert _sample("headshot_answer_votes_total", platform="console", verdict="down") == down_before + 1
+    runtime.close()
+
+
 async def test_metrics_count_reminder_outcomes_and_the_scheduler_lag(tmp_path: Path) -> None:
     metrics.enable()
     clock = FakeClock()
