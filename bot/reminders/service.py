@@ -510,16 +510,8 @@ class ReminderService:
                     "I haven’t asked you anything that needs a yes or no. (To cancel all your reminders, "
                     "say “cancel all”.)"
                 )
-            case "expired":
-                minutes = int(CONFIRMATION_TTL.total_seconds() // 60)
-                return _private_error(
-                    f"That question has expired (I wait {minutes} minutes), so nothing was cancelled. Say "
-                    "“cancel all” again if you still want to."
-                )
-            case "answered":
-                return _private("You already answered that question.")
-            case "no":
-                return _private("OK — I kept your reminders.")
+            case "expired" | "answered" | "no":
+                return _settled_answer(answer.state, "cancelled", "cancel all", "your reminders")
         records = [
             r
             for r in (
@@ -537,17 +529,8 @@ class ReminderService:
         return _undoable(text, applied)
 
     def _answer_forget(self, conversation: Conversation, state: str) -> Reply:
-        match state:
-            case "expired":
-                minutes = int(CONFIRMATION_TTL.total_seconds() // 60)
-                return _private_error(
-                    f"That question has expired (I wait {minutes} minutes), so nothing was deleted. Say "
-                    "“forget me” again if you still want to."
-                )
-            case "answered":
-                return _private("You already answered that question.")
-            case "no":
-                return _private("OK — I kept your data.")
+        if state in ("expired", "answered", "no"):
+            return _settled_answer(state, "deleted", "forget me", "your data")
         deleted = self.forget(conversation.platform, conversation.workspace, conversation.user)
         count = sum(deleted.values())
         return _private(
@@ -1202,6 +1185,19 @@ def _describe_months(months: int) -> str:
 def _int(text: str) -> int | None:
     text = text.strip().lstrip("#")
     return int(text) if text.isdigit() else None
+
+
+def _settled_answer(state: str, done: str, command: str, kept: str) -> Reply:
+    """The reply to a yes/no that changes nothing: the question expired, was answered already, or "no"."""
+    if state == "expired":
+        minutes = int(CONFIRMATION_TTL.total_seconds() // 60)
+        return _private_error(
+            f"That question has expired (I wait {minutes} minutes), so nothing was {done}. Say "
+            f"“{command}” again if you still want to."
+        )
+    if state == "answered":
+        return _private("You already answered that question.")
+    return _private(f"OK — I kept {kept}.")
 
 
 def _private(text: str) -> Reply:

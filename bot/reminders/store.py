@@ -736,17 +736,6 @@ class ReminderStore:
             ).all()
         return {row.user for row in rows}
 
-    def opted_out(self, platform: str, users: Iterable[str]) -> set[str]:
-        with read_transaction(self.engine) as connection:
-            rows = connection.execute(
-                select(preferences.c.user).where(
-                    preferences.c.platform == platform,
-                    preferences.c.user.in_(list(users)),
-                    preferences.c.suggestions_opted_out.is_(True),
-                )
-            ).all()
-        return {row.user for row in rows}
-
     # --- changes a person makes, and undoing the last one ------------------------------------------
 
     def apply(self, platform: str, user: str, change: Change, *, now: datetime) -> Applied:
